@@ -1,0 +1,64 @@
+package ai.tessera.examples.bigram;
+
+import java.util.List;
+
+import ai.tessera.api.AttentionLayerSpec;
+import ai.tessera.api.ForwardBatch;
+import ai.tessera.api.LoadedModel;
+import ai.tessera.api.ModelArchitecture;
+import ai.tessera.api.ModelConfig;
+import ai.tessera.api.ModelContext;
+import ai.tessera.api.ModelLoadException;
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * A third-party architecture written against Tessera's exported API alone: a bigram language model, where the
+ * next token's logits depend only on the current token, {@code logits = lm_head(embed_tokens(x))}.
+ *
+ * <p>config.json: {@code {"architectures":["TesseraExampleBigramLM"], "vocab_size": V, "hidden_size": H}};
+ * weights {@code model.embed_tokens.weight [V, H]} and {@code lm_head.weight [V, H]}.
+ */
+@Component(service = ModelArchitecture.class, property = ModelArchitecture.PROPERTY + "=TesseraExampleBigramLM")
+public class BigramLanguageModel implements ModelArchitecture {
+
+    @Override
+    public LoadedModel load(ModelContext context) throws ModelLoadException {
+        ModelConfig config = context.config();
+        int vocab = config.getInt("vocab_size");
+        int hidden = config.getInt("hidden_size");
+        Tensor embedTokens = context.weights().load("model.embed_tokens.weight", vocab, hidden);
+        Tensor lmHead = context.weights().load("lm_head.weight", vocab, hidden);
+        return new Loaded(embedTokens, lmHead);
+    }
+
+    /** The loaded weights; no attention layers, so no KV cache. */
+    private static final class Loaded implements LoadedModel {
+        private final Tensor embedTokens;
+        private final Tensor lmHead;
+
+        Loaded(Tensor embedTokens, Tensor lmHead) {
+            this.embedTokens = embedTokens;
+            this.lmHead = lmHead;
+        }
+
+        @Override
+        public List<AttentionLayerSpec> attentionLayers() {
+            return List.of();
+        }
+
+        @Override
+        public Tensor forward(ForwardBatch batch) {
+            Tensor hidden = torch.embedding(embedTokens, batch.inputIds());
+            return torch.matmul(hidden, lmHead.t()).to(ScalarType.Float);
+        }
+
+        @Override
+        public void close() {
+            embedTokens.close();
+            lmHead.close();
+        }
+    }
+}

@@ -1,0 +1,18 @@
+package ai.tessera.boot;
+
+import java.io.PrintStream;
+import java.util.List;
+
+/**
+ * A command line run inside the container. runtime-core registers one; the launcher, which lives on the
+ * framework class path and cannot see bundle classes, finds it through this interface (exported by the
+ * framework as a system package) and hands it the user's arguments.
+ */
+public interface CommandService {
+    /**
+     * Runs one command ({@code plugins}, {@code serve}, ...) to completion.
+     *
+     * @return the process exit code: 0 on success, 1 on a failure the user can fix, 2 on bad usage
+     */
+    int execute(List<String> args, PrintStream out, PrintStream err);
+}

@@ -1,0 +1,282 @@
+package ai.tessera.launcher;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.logging.Logger;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+import org.apache.felix.framework.FrameworkFactory;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.BundleEvent;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.BundleListener;
+import org.osgi.framework.Constants;
+import org.osgi.framework.ServiceListener;
+import org.osgi.framework.launch.Framework;
+import org.osgi.util.tracker.ServiceTracker;
+
+/**
+ * A running Tessera container: Felix with Declarative Services, Config Admin, the HTTP whiteboard and
+ * FileInstall watching the deploy folder. The native libraries (JavaCPP, libtorch) stay on this class path and
+ * are exported to bundles as system packages: a JNI library binds to one class loader, and bundles must be
+ * reloadable.
+ */
+public final class Container implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(Container.class.getName());
+    /** Bundle or service events closer together than this mean the container is still settling. */
+    private static final Duration QUIET = Duration.ofMillis(600);
+
+    private final Framework framework;
+    private final ContainerSettings settings;
+    private final AtomicLong lastEvent = new AtomicLong(System.nanoTime());
+    private boolean closed;
+
+    private Container(Framework framework, ContainerSettings settings) {
+        this.framework = framework;
+        this.settings = settings;
+    }
+
+    /** Starts the framework, the system bundles and FileInstall on the deploy folder. */
+    public static Container start(ContainerSettings settings) {
+        if (!Files.isDirectory(settings.systemBundles())) {
+            throw new IllegalStateException("System bundles not found in " + settings.systemBundles()
+                    + ": build the container first with ./mvnw -q install -DskipTests");
+        }
+        try {
+            Files.createDirectories(settings.deployFolder());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the deploy folder " + settings.deployFolder(), e);
+        }
+        Framework framework = new FrameworkFactory().newFramework(frameworkProperties(settings));
+        Container container = new Container(framework, settings);
+        try {
+            framework.init();
+            BundleContext context = framework.getBundleContext();
+            BundleListener bundles = event -> {
+                container.touch();
+                container.logBundleEvent(event);
+            };
+            ServiceListener services = event -> container.touch();
+            context.addBundleListener(bundles);
+            context.addServiceListener(services);
+            framework.start();
+            container.startSystemBundles();
+            return container;
+        } catch (BundleException | RuntimeException e) {
+            container.close();
+            throw new IllegalStateException("The OSGi framework did not start: " + e.getMessage(), e);
+        }
+    }
+
+    private static Map<String, String> frameworkProperties(ContainerSettings settings) {
+        Map<String, String> props = new HashMap<>();
+        props.put(Constants.FRAMEWORK_STORAGE, settings.storage().toString());
+        props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, systemPackagesExtra());
+        props.put("felix.log.level", "1");
+        // FileInstall: the deploy folder. Jars are started when installed and updated in place when replaced.
+        props.put("felix.fileinstall.dir", settings.deployFolder().toAbsolutePath().toString());
+        props.put("felix.fileinstall.filter", ".*\\.jar");
+        props.put("felix.fileinstall.poll", "500");
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.bundles.new.start", "true");
+        props.put("felix.fileinstall.log.level", "1");
+        props.put("felix.fileinstall.enableConfigSave", "false");
+        // HTTP stays off until a command that serves turns it on through Config Admin.
+        props.put("org.apache.felix.http.enable", "false");
+        props.put("org.osgi.service.http.port", "8000");
+        props.putAll(settings.properties());
+        return props;
+    }
+
+    /** The boot API and the native packages, as the build recorded them in container.properties. */
+    static String systemPackagesExtra() {
+        Properties props = new Properties();
+        try (InputStream in = Container.class.getResourceAsStream("container.properties")) {
+            props.load(in);
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("container.properties is missing from the launcher jar", e);
+        }
+        return "ai.tessera.boot;version=" + version().replace("-SNAPSHOT", "") + ","
+                + props.getProperty("tessera.native.packages");
+    }
+
+    /** Tessera's version, as the build recorded it. */
+    public static String version() {
+        Properties props = new Properties();
+        try (InputStream in = Container.class.getResourceAsStream("container.properties")) {
+            props.load(in);
+            return props.getProperty("tessera.version");
+        } catch (IOException | NullPointerException e) {
+            throw new IllegalStateException("container.properties is missing from the launcher jar", e);
+        }
+    }
+
+    private void startSystemBundles() throws BundleException {
+        BundleContext context = framework.getBundleContext();
+        List<Bundle> installed = new ArrayList<>();
+        for (Path jar : jarsIn(settings.systemBundles())) {
+            installed.add(context.installBundle(jar.toUri().toString()));
+        }
+        for (Bundle bundle : installed) {
+            if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                bundle.start();
+            }
+        }
+    }
+
+    private static List<Path> jarsIn(Path folder) {
+        try (Stream<Path> files = Files.list(folder)) {
+            return files.filter(p -> p.getFileName().toString().endsWith(".jar")).sorted().collect(Collectors.toList());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot list " + folder, e);
+        }
+    }
+
+    private void touch() {
+        lastEvent.set(System.nanoTime());
+    }
+
+    public BundleContext context() {
+        return framework.getBundleContext();
+    }
+
+    public ContainerSettings settings() {
+        return settings;
+    }
+
+    /** Waits for a service of the given type (from a system package) to be registered. */
+    public <T> T awaitService(Class<T> type, Duration timeout) throws TimeoutException, InterruptedException {
+        ServiceTracker<T, T> tracker = new ServiceTracker<>(context(), type, null);
+        tracker.open();
+        try {
+            T service = tracker.waitForService(timeout.toMillis());
+            if (service == null) {
+                throw new TimeoutException("No " + type.getSimpleName() + " service after " + timeout.toSeconds()
+                        + " s. Bundles: " + describeBundles());
+            }
+            return service;
+        } finally {
+            tracker.close();
+        }
+    }
+
+    /**
+     * Waits until every jar of the deploy folder is installed and no bundle or service event has happened for a
+     * short quiet period, i.e. FileInstall and Declarative Services have done their work.
+     */
+    public void awaitSettled(Duration timeout) throws TimeoutException, InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            boolean allInstalled = pendingJars().isEmpty();
+            boolean quiet = System.nanoTime() - lastEvent.get() > QUIET.toNanos();
+            if (allInstalled && quiet) {
+                return;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new TimeoutException("The deploy folder " + settings.deployFolder() + " did not settle in "
+                        + timeout.toSeconds() + " s; not yet installed: " + pendingJars());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    /** Jars in the deploy folder that FileInstall has not installed yet. */
+    private List<String> pendingJars() {
+        List<String> locations = new ArrayList<>();
+        for (Bundle bundle : context().getBundles()) {
+            locations.add(fileNameOf(bundle.getLocation()));
+        }
+        return jarsIn(settings.deployFolder()).stream().map(p -> p.getFileName().toString())
+                .filter(name -> !locations.contains(name)).collect(Collectors.toList());
+    }
+
+    private static String fileNameOf(String location) {
+        try {
+            if (location.startsWith("file:")) {
+                return Path.of(URI.create(location)).getFileName().toString();
+            }
+        } catch (IllegalArgumentException e) {
+            return location;
+        }
+        return location;
+    }
+
+    /** "symbolic-name version state" for every bundle, for error messages. */
+    public String describeBundles() {
+        return Stream.of(context().getBundles())
+                .map(b -> b.getSymbolicName() + " " + b.getVersion() + " " + stateName(b.getState()))
+                .collect(Collectors.joining(", "));
+    }
+
+    static String stateName(int state) {
+        switch (state) {
+            case Bundle.ACTIVE: return "ACTIVE";
+            case Bundle.RESOLVED: return "RESOLVED";
+            case Bundle.INSTALLED: return "INSTALLED";
+            case Bundle.STARTING: return "STARTING";
+            case Bundle.STOPPING: return "STOPPING";
+            default: return "UNINSTALLED";
+        }
+    }
+
+    /** Blocks until the framework stops, e.g. from another thread's {@link #close()}. */
+    public void awaitStop() throws InterruptedException {
+        framework.waitForStop(0);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        try {
+            framework.stop();
+            framework.waitForStop(30_000);
+        } catch (BundleException e) {
+            LOG.warning("The framework did not stop cleanly: " + e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Installs, updates and uninstalls in the deploy folder are logged with the bundle's name and version. */
+    private void logBundleEvent(BundleEvent event) {
+        int type = event.getType();
+        Bundle b = event.getBundle();
+        String line = "bundle " + eventName(type) + ": " + b.getSymbolicName() + " " + b.getVersion();
+        boolean infrastructure = b.getLocation().startsWith(settings.systemBundles().toUri().toString());
+        if (!infrastructure && (type == BundleEvent.INSTALLED || type == BundleEvent.UPDATED || type == BundleEvent.UNINSTALLED)) {
+            LOG.info(line);
+        } else if (type == BundleEvent.STARTED || type == BundleEvent.STOPPED) {
+            LOG.fine(line);
+        }
+    }
+
+    /** For log lines: which bundle event happened. */
+    static String eventName(int type) {
+        switch (type) {
+            case BundleEvent.INSTALLED: return "installed";
+            case BundleEvent.STARTED: return "started";
+            case BundleEvent.STOPPED: return "stopped";
+            case BundleEvent.UPDATED: return "updated";
+            case BundleEvent.UNINSTALLED: return "uninstalled";
+            default: return "changed";
+        }
+    }
+}

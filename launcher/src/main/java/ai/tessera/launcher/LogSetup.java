@@ -1,0 +1,55 @@
+package ai.tessera.launcher;
+
+import java.time.LocalTime;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Formatter;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+
+/**
+ * One-line log records on standard error. Everything in the container logs through java.util.logging
+ * (Jetty through slf4j-jdk14), so one handler formats it all.
+ */
+final class LogSetup {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
+
+    private LogSetup() {
+    }
+
+    static void configure() {
+        if (System.getProperty("java.util.logging.config.file") != null) {
+            return;
+        }
+        Logger root = Logger.getLogger("");
+        for (Handler handler : root.getHandlers()) {
+            root.removeHandler(handler);
+        }
+        Level level = Level.parse(System.getProperty("tessera.log.level", "INFO"));
+        ConsoleHandler console = new ConsoleHandler();
+        console.setLevel(level);
+        console.setFormatter(new Formatter() {
+            @Override
+            public String format(LogRecord r) {
+                String logger = r.getLoggerName() == null ? "" : r.getLoggerName();
+                String shortName = logger.substring(logger.lastIndexOf('.') + 1);
+                String text = LocalTime.now().format(TIME) + " " + r.getLevel().getName() + " [" + shortName + "] "
+                        + formatMessage(r) + System.lineSeparator();
+                if (r.getThrown() != null && level.intValue() <= Level.FINE.intValue()) {
+                    java.io.StringWriter trace = new java.io.StringWriter();
+                    r.getThrown().printStackTrace(new java.io.PrintWriter(trace));
+                    text += trace;
+                }
+                return text;
+            }
+        });
+        // HTTP is off until `serve` turns it on; Felix HTTP warns about that at every start, which is expected.
+        console.setFilter(r -> r.getMessage() == null || !r.getMessage().startsWith("Jetty not started"));
+        root.addHandler(console);
+        root.setLevel(level);
+        // Jetty is chatty at INFO; its warnings still come through.
+        Logger.getLogger("org.eclipse.jetty").setLevel(Level.WARNING);
+    }
+}

@@ -1,0 +1,56 @@
+package ai.tessera.platform.cuda;
+
+import java.util.List;
+
+import ai.tessera.api.Platform;
+import org.bytedeco.pytorch.Device;
+import org.bytedeco.pytorch.global.torch;
+import org.osgi.service.component.annotations.Component;
+
+/**
+ * NVIDIA GPUs through libtorch's CUDA build. Available when the loaded libtorch sees a CUDA device and is not a
+ * ROCm build (ROCm reuses the cuda device type; platform-rocm takes those).
+ */
+@Component(service = Platform.class, property = Platform.PROPERTY + "=cuda")
+public class CudaPlatform implements Platform {
+
+    @Override
+    public Availability availability() {
+        if (torch.hasHIP()) {
+            return Availability.no("the loaded libtorch is a ROCm (HIP) build; use the rocm platform");
+        }
+        if (!torch.hasCUDA()) {
+            return Availability.no("the loaded libtorch was built without CUDA (CPU-only natives on the class path)");
+        }
+        if (!torch.cuda_is_available()) {
+            return Availability.no("libtorch has CUDA but sees no CUDA device");
+        }
+        return Availability.yes(torch.cuda_device_count() + " CUDA device(s)");
+    }
+
+    @Override
+    public Device device() {
+        return new Device("cuda:0");
+    }
+
+    @Override
+    public int priority() {
+        return 100;
+    }
+
+    @Override
+    public List<String> attentionPreference() {
+        return List.of("sdpa");
+    }
+
+    /** Runtime-compiled fused kernels are allowed on CUDA. */
+    @Override
+    public boolean nativeCompile() {
+        return true;
+    }
+
+    @Override
+    public boolean graphCapture() {
+        return true;
+    }
+}

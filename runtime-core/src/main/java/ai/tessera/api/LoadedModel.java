@@ -1,0 +1,24 @@
+package ai.tessera.api;
+
+import java.util.List;
+
+import org.bytedeco.pytorch.Tensor;
+import org.osgi.annotation.versioning.ConsumerType;
+
+/** A model ready to run: its attention layers (for sizing the KV cache) and a forward pass to logits. */
+@ConsumerType
+public interface LoadedModel extends AutoCloseable {
+    /** One entry per attention layer, in order; models with mixed layers (Gemma 4) give mixed specs. */
+    List<AttentionLayerSpec> attentionLayers();
+
+    /**
+     * Runs the model over a batch of tokens.
+     *
+     * @return logits of shape {@code [tokens, vocab]} (float32) for the positions the batch asks for
+     */
+    Tensor forward(ForwardBatch batch);
+
+    /** Frees the model's native memory. */
+    @Override
+    void close();
+}

@@ -1,0 +1,76 @@
+package ai.tessera.core.cli;
+
+import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+
+import ai.tessera.boot.CommandService;
+import ai.tessera.boot.RegistryView;
+import ai.tessera.core.registry.PluginRegistry;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+import picocli.CommandLine;
+
+/** The {@code tessera} command line, run inside the container on behalf of the launcher. */
+@Component(service = CommandService.class)
+public class TesseraCli implements CommandService {
+    private final PluginRegistry registry;
+    private final RegistryView view;
+    private final ConfigurationAdmin configAdmin;
+    private final String version;
+    /** Released when the container stops, so that a blocking {@code serve} returns. */
+    private final CountDownLatch stopped = new CountDownLatch(1);
+
+    @Activate
+    public TesseraCli(@Reference PluginRegistry registry, @Reference RegistryView view,
+                      @Reference ConfigurationAdmin configAdmin, BundleContext context) {
+        this.registry = registry;
+        this.view = view;
+        this.configAdmin = configAdmin;
+        this.version = context.getBundle().getVersion().toString();
+    }
+
+    @Deactivate
+    void deactivate() {
+        stopped.countDown();
+    }
+
+    @Override
+    public int execute(List<String> args, PrintStream out, PrintStream err) {
+        PrintWriter outWriter = new PrintWriter(out, true);
+        PrintWriter errWriter = new PrintWriter(err, true);
+        CommandLine cli = new CommandLine(new RootCommand())
+                .addSubcommand(new PluginsCommand(view))
+                .addSubcommand(new ResolveCommand(registry))
+                .addSubcommand(new ServeCommand(registry, view, configAdmin, stopped))
+                .setOut(outWriter).setErr(errWriter)
+                .setExecutionExceptionHandler((e, cmd, parsed) -> {
+                    // Errors a user can act on are printed as one line; no stack trace reaches the terminal.
+                    errWriter.println("tessera " + cmd.getCommandName() + ": " + e.getMessage());
+                    return 1;
+                });
+        cli.getCommandSpec().version("tessera " + version);
+        int code = cli.execute(args.toArray(String[]::new));
+        outWriter.flush();
+        errWriter.flush();
+        return code;
+    }
+
+    @CommandLine.Command(name = "tessera", mixinStandardHelpOptions = true,
+            description = "Serves multimodal LLMs from Hugging Face model folders in an OSGi container.",
+            subcommandsRepeatable = false)
+    static final class RootCommand implements Runnable {
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public void run() {
+            spec.commandLine().usage(spec.commandLine().getOut());
+        }
+    }
+}

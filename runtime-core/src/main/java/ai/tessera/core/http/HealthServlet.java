@@ -1,0 +1,42 @@
+package ai.tessera.core.http;
+
+import java.io.IOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import ai.tessera.boot.RegistryView;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code GET /health}: 200 while the container runs, with how many plugins are registered and how many bundles
+ * or components have problems. An ordinary servlet on the OSGi servlet whiteboard.
+ */
+@Component(service = Servlet.class, property = "osgi.http.whiteboard.servlet.pattern=/health")
+public class HealthServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final transient RegistryView view;
+
+    @Activate
+    public HealthServlet(@Reference RegistryView view) {
+        this.view = view;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", "ok");
+        body.put("plugins", view.plugins().size());
+        body.put("problems", view.problems().size());
+        response.setStatus(200);
+        response.setContentType("application/json");
+        JSON.writeValue(response.getOutputStream(), body);
+    }
+}

@@ -1,0 +1,24 @@
+package ai.tessera.core.resolve;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+import ai.tessera.api.AttentionBackend;
+import ai.tessera.api.AttentionLayerSpec;
+import ai.tessera.api.ModelConfig;
+import ai.tessera.api.ModelContext;
+import ai.tessera.api.ModelLoadException;
+import ai.tessera.api.Platform;
+import ai.tessera.api.WeightSource;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/** The {@link ModelContext} the container hands an architecture. */
+public record LoadedContext(ModelConfig config, WeightSource weights, Platform platform, ScalarType dtype,
+                            Optional<Path> modelDirectory, Resolver resolver, String forcedAttention)
+        implements ModelContext {
+
+    @Override
+    public AttentionBackend attentionFor(AttentionLayerSpec spec) throws ModelLoadException {
+        return resolver.attention(spec, platform, forcedAttention);
+    }
+}
