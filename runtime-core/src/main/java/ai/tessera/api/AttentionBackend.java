@@ -19,13 +19,16 @@ public interface AttentionBackend {
     }
 
     /**
-     * Causal attention over one sequence without a cache.
+     * Causal attention for one layer over a packed step: writes the step's keys and values into the layer's cache
+     * at {@link AttentionMetadata#slotMapping()}, then attends each sequence's queries to its whole cached context
+     * (respecting the spec's sliding window and soft-cap).
      *
-     * @param query {@code [numHeads, tokens, headDim]}
-     * @param key   {@code [numKvHeads, tokens, headDim]}
-     * @param value {@code [numKvHeads, tokens, headDim]}
+     * @param query {@code [tokens, numHeads, headDim]}
+     * @param key   {@code [tokens, numKvHeads, headDim]}
+     * @param value {@code [tokens, numKvHeads, headDim]}
      * @param scale the softmax scale (often {@code headDim^-0.5})
-     * @return {@code [numHeads, tokens, headDim]}
+     * @return {@code [tokens, numHeads, headDim]}
      */
-    Tensor attend(Tensor query, Tensor key, Tensor value, AttentionLayerSpec spec, double scale);
+    Tensor forward(Tensor query, Tensor key, Tensor value, KvCache.Layer cache, AttentionMetadata metadata,
+                   AttentionLayerSpec spec, double scale);
 }

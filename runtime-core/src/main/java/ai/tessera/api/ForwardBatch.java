@@ -3,11 +3,18 @@ package ai.tessera.api;
 import org.bytedeco.pytorch.Tensor;
 
 /**
- * The tokens of one step: {@code inputIds} and {@code positions} are 1-D int64 tensors of the same length
- * (sequences packed one after another); {@code sequenceLengths} gives each sequence's token count in that
- * packing. The engine issue extends this with KV-cache block tables.
+ * The tokens of one engine step, packed sequence after sequence.
+ *
+ * @param inputIds      int64 {@code [tokens]}
+ * @param positions     int64 {@code [tokens]}: each token's position in its sequence (models with M-RoPE get
+ *                      their own position layout from their processor)
+ * @param attention     where the tokens' keys and values go in the cache and which context each sequence sees
+ * @param kvCache       the cache the engine allocated from {@link LoadedModel#attentionLayers()}
+ * @param logitsIndices int64 indices into the packed tokens whose logits are wanted (usually each sequence's
+ *                      last token); {@code null} means every token
  */
-public record ForwardBatch(Tensor inputIds, Tensor positions, long[] sequenceLengths) {
+public record ForwardBatch(Tensor inputIds, Tensor positions, AttentionMetadata attention, KvCache kvCache,
+                           Tensor logitsIndices) {
     public ForwardBatch {
         if (inputIds.dim() != 1 || positions.dim() != 1 || inputIds.size(0) != positions.size(0)) {
             throw new IllegalArgumentException("inputIds and positions must be 1-D of equal length, got "
@@ -15,18 +22,17 @@ public record ForwardBatch(Tensor inputIds, Tensor positions, long[] sequenceLen
                     + positions.size(0));
         }
         long total = 0;
-        for (long n : sequenceLengths) {
-            total += n;
+        for (AttentionMetadata.Sequence s : attention.sequences()) {
+            total += s.queryLength();
         }
         if (total != inputIds.size(0)) {
-            throw new IllegalArgumentException("sequenceLengths add up to " + total + " but the batch has "
-                    + inputIds.size(0) + " tokens");
+            throw new IllegalArgumentException("the sequences' query lengths add up to " + total
+                    + " but the batch has " + inputIds.size(0) + " tokens");
         }
-        sequenceLengths = sequenceLengths.clone();
     }
 
-    @Override
-    public long[] sequenceLengths() {
-        return sequenceLengths.clone();
+    /** Number of packed tokens. */
+    public long tokens() {
+        return inputIds.size(0);
     }
 }

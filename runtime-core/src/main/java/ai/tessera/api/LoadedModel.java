@@ -14,7 +14,7 @@ public interface LoadedModel extends AutoCloseable {
     /**
      * Runs the model over a batch of tokens.
      *
-     * @return logits of shape {@code [tokens, vocab]} (float32) for the positions the batch asks for
+     * @return float32 logits {@code [n, vocab]} for the {@code n} tokens of {@link ForwardBatch#logitsIndices()}
      */
     Tensor forward(ForwardBatch batch);
 

@@ -10,18 +10,18 @@ import ai.tessera.api.LoadedModel;
 import ai.tessera.api.ModelArchitecture;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.Platform;
-import ai.tessera.api.ForwardBatch;
 import ai.tessera.boot.PluginInfo;
 import ai.tessera.boot.PluginInfo.Kind;
 import ai.tessera.boot.PluginProblem;
 import ai.tessera.boot.RegistryView;
 import ai.tessera.core.config.HfConfigLoader;
+import ai.tessera.core.kv.PagedKvCache;
+import ai.tessera.core.kv.SingleSequence;
 import ai.tessera.core.resolve.LoadedContext;
 import ai.tessera.core.resolve.Resolver;
 import ai.tessera.core.weights.DummyWeightSource;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.component.annotations.Activate;
@@ -92,11 +92,10 @@ public class RegistryViewService implements RegistryView {
             LoadedContext ctx = new LoadedContext(HfConfigLoader.fromJson(tinyConfigJson, null),
                     new DummyWeightSource(ScalarType.Float, cpu.device(), 0), cpu, ScalarType.Float, Optional.empty(),
                     resolver, null);
-            try (LoadedModel model = arch.load(ctx)) {
-                long[] ids = {1, 2, 3};
-                Tensor input = torch.tensor(ids);
-                Tensor positions = torch.arange(new org.bytedeco.pytorch.Scalar(3L));
-                Tensor logits = model.forward(new ForwardBatch(input, positions, new long[] {3}));
+            try (LoadedModel model = arch.load(ctx);
+                 PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), 1, PagedKvCache.DEFAULT_BLOCK_SIZE,
+                         cpu.device())) {
+                Tensor logits = model.forward(SingleSequence.prefill(new long[] {1, 2, 3}, cache, cpu.device()));
                 Tensor argmax = logits.argmax(new org.bytedeco.pytorch.LongOptional(-1), false).contiguous();
                 long[] best = new long[(int) argmax.size(0)];
                 for (int i = 0; i < best.length; i++) {

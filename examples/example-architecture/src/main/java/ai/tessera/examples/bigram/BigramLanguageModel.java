@@ -51,7 +51,9 @@ public class BigramLanguageModel implements ModelArchitecture {
 
         @Override
         public Tensor forward(ForwardBatch batch) {
-            Tensor hidden = torch.embedding(embedTokens, batch.inputIds());
+            Tensor ids = batch.logitsIndices() == null ? batch.inputIds()
+                    : batch.inputIds().index_select(0, batch.logitsIndices());
+            Tensor hidden = torch.embedding(embedTokens, ids);
             return torch.matmul(hidden, lmHead.t()).to(ScalarType.Float);
         }
 

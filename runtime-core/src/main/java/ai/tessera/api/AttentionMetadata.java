@@ -1,0 +1,55 @@
+package ai.tessera.api;
+
+import java.util.List;
+
+import org.bytedeco.pytorch.Tensor;
+
+/**
+ * Where the tokens of one step sit in the paged KV cache, shared by all layers of that step.
+ *
+ * <p>The step's tokens are packed sequence after sequence. {@code slotMapping[t]} is the cache slot
+ * ({@code block * blockSize + offset}) where token {@code t}'s key and value are written; each
+ * {@link Sequence} tells which packed tokens are its queries and which blocks hold its whole context.
+ *
+ * @param slotMapping int64 {@code [tokens]} on the model's device
+ * @param sequences   the sequences of the step, in packing order
+ * @param blockSize   tokens per cache block
+ */
+public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize) {
+    public AttentionMetadata {
+        sequences = List.copyOf(sequences);
+    }
+
+    /**
+     * One sequence of a step.
+     *
+     * @param queryStart    index of its first token in the packed batch
+     * @param queryLength   tokens it computes in this step (the prompt, a chunk of it, or 1 when decoding)
+     * @param contextLength tokens in its cache after this step, the new ones included; its queries sit at
+     *                      positions {@code contextLength - queryLength ... contextLength - 1}
+     * @param blockTable    the cache blocks holding its tokens, in order
+     */
+    public record Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable) {
+        public Sequence {
+            if (queryLength <= 0 || contextLength < queryLength) {
+                throw new IllegalArgumentException("a sequence needs 0 < queryLength <= contextLength, got queryLength="
+                        + queryLength + " contextLength=" + contextLength);
+            }
+            blockTable = blockTable.clone();
+        }
+
+        @Override
+        public long[] blockTable() {
+            return blockTable.clone();
+        }
+
+        /** The cache slots of positions {@code 0 .. contextLength-1}. */
+        public long[] contextSlots(int blockSize) {
+            long[] slots = new long[contextLength];
+            for (int p = 0; p < contextLength; p++) {
+                slots[p] = blockTable[p / blockSize] * blockSize + p % blockSize;
+            }
+            return slots;
+        }
+    }
+}
