@@ -14,6 +14,8 @@ import java.util.logging.Logger;
  * (Jetty through slf4j-jdk14), so one handler formats it all.
  */
 final class LogSetup {
+    /** Held strongly: java.util.logging keeps only weak references to loggers, and their levels with them. */
+    private static final Logger JETTY = Logger.getLogger("org.eclipse.jetty");
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private LogSetup() {
@@ -50,6 +52,6 @@ final class LogSetup {
         root.addHandler(console);
         root.setLevel(level);
         // Jetty is chatty at INFO; its warnings still come through.
-        Logger.getLogger("org.eclipse.jetty").setLevel(Level.WARNING);
+        JETTY.setLevel(Level.WARNING);
     }
 }

@@ -17,7 +17,9 @@ import org.osgi.service.component.annotations.Reference;
 import picocli.CommandLine;
 
 /** The {@code tessera} command line, run inside the container on behalf of the launcher. */
-@Component(service = CommandService.class)
+// Immediate: the launcher holds this object for a whole `serve`; a delayed component would be deactivated
+// as soon as the launcher's service tracker let go of it.
+@Component(service = CommandService.class, immediate = true)
 public class TesseraCli implements CommandService {
     private final PluginRegistry registry;
     private final RegistryView view;

@@ -57,9 +57,17 @@ public class PluginRegistry {
         return new ServiceTrackerCustomizer<>() {
             @Override
             public List<Registration> addingService(ServiceReference<Object> ref) {
+                // Getting the service activates a delayed DS component now: a component that fails to activate is
+                // never indexed, so a resolved name always has a working service behind it.
+                Object service = context.getService(ref);
+                if (service == null) {
+                    LOG.warning(kind.label() + " " + Registration.namesOf(ref, kind) + " from " + ref.getBundle()
+                            + " failed to activate and is not used; `tessera plugins` shows why");
+                    return null;
+                }
                 List<Registration> regs = new ArrayList<>();
                 for (String name : Registration.namesOf(ref, kind)) {
-                    Registration r = new Registration(kind, name, ref);
+                    Registration r = new Registration(kind, name, ref, service);
                     regs.add(r);
                     LOG.info("registered " + kind.label() + " " + name + " from " + r.bundleName() + " "
                             + r.bundleVersion());
@@ -75,6 +83,7 @@ public class PluginRegistry {
 
             @Override
             public void removedService(ServiceReference<Object> ref, List<Registration> regs) {
+                context.ungetService(ref);
                 for (Registration r : regs) {
                     LOG.info("unregistered " + kind.label() + " " + r.name() + " from " + r.bundleName() + " "
                             + r.bundleVersion());
@@ -123,16 +132,9 @@ public class PluginRegistry {
         return registrations(kind).stream().filter(r -> r.name().equals(name)).findFirst();
     }
 
-    /** The service object for a registration, held by runtime-core's bundle context. */
+    /** The service object of a registration (held by the registry until the service goes away). */
     public <T> T service(Registration registration, Class<T> type) {
-        @SuppressWarnings("unchecked")
-        ServiceReference<T> ref = (ServiceReference<T>) registration.reference();
-        T service = context.getService(ref);
-        if (service == null) {
-            throw new IllegalStateException(registration.kind().label() + " " + registration.name()
-                    + " went away while it was being resolved");
-        }
-        return type.cast(service);
+        return type.cast(registration.service());
     }
 
     /** Waits up to {@code timeout} for a name to be registered. */

@@ -8,8 +8,8 @@ import ai.tessera.boot.PluginInfo.Kind;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.ServiceReference;
 
-/** One service registered under one name: what the registry indexes. */
-public record Registration(Kind kind, String name, ServiceReference<?> reference) {
+/** One service registered under one name, with the service object the registry holds: what it indexes. */
+public record Registration(Kind kind, String name, ServiceReference<?> reference, Object service) {
 
     public Bundle bundle() {
         return reference.getBundle();

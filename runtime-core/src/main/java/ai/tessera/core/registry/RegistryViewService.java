@@ -30,7 +30,7 @@ import org.osgi.service.component.annotations.Reference;
 import org.osgi.service.component.runtime.ServiceComponentRuntime;
 
 /** The registry as the launcher, tests and embedding applications see it (through the boot API). */
-@Component(service = RegistryView.class)
+@Component(service = RegistryView.class, immediate = true)
 public class RegistryViewService implements RegistryView {
     private final PluginRegistry registry;
     private final ServiceComponentRuntime scr;

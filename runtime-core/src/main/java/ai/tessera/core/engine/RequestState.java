@@ -1,0 +1,134 @@
+package ai.tessera.core.engine;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * The engine's bookkeeping for one request: its tokens (prompt, then generated), how many of them have KV in
+ * the cache, its block table and its output state. Only the engine thread touches it.
+ */
+final class RequestState {
+    final String id;
+    final SamplingParams params;
+    final int promptLength;
+    /** Prompt tokens then generated tokens; {@code numTokens} of them are valid. */
+    private int[] tokens;
+    private int numTokens;
+    /** Tokens whose KV is in the cache. A preempted request starts again from 0 (recompute). */
+    int numComputed;
+    final List<KvBlock> blocks = new ArrayList<>();
+    /** Leading blocks already registered in (or taken from) the prefix cache. */
+    int numCachedBlocks;
+    private long[] blockHashes = new long[4];
+    private int numBlockHashes;
+    /** Prompt tokens served from the prefix cache at first admission; -1 before it. */
+    int cachedPromptTokens = -1;
+    int preemptions;
+    /** Draws for seeded sampling, so that a seeded request is reproducible whatever it is batched with. */
+    final SplittableRandom rng;
+    final OutputText text;
+    final RequestPublisher publisher;
+    FinishReason finishReason;
+    Object stopReason;
+
+    RequestState(GenerationRequest request, SamplingParams params, OutputText text, RequestPublisher publisher) {
+        this.id = request.requestId();
+        this.params = params;
+        this.promptLength = request.promptLength();
+        this.tokens = Arrays.copyOf(request.promptTokenIds(), Math.max(16, promptLength * 2));
+        this.numTokens = promptLength;
+        this.rng = params.seed() == null ? null : new SplittableRandom(params.seed());
+        this.text = text;
+        this.publisher = publisher;
+    }
+
+    int numTokens() {
+        return numTokens;
+    }
+
+    int numOutputTokens() {
+        return numTokens - promptLength;
+    }
+
+    int token(int i) {
+        return tokens[i];
+    }
+
+    int lastToken() {
+        return tokens[numTokens - 1];
+    }
+
+    /** A copy of tokens {@code [start, start + length)}. */
+    int[] tokenRange(int start, int length) {
+        return Arrays.copyOfRange(tokens, start, start + length);
+    }
+
+    int[] outputTokens() {
+        return Arrays.copyOfRange(tokens, promptLength, numTokens);
+    }
+
+    void append(int token) {
+        if (numTokens == tokens.length) {
+            tokens = Arrays.copyOf(tokens, tokens.length * 2);
+        }
+        tokens[numTokens++] = token;
+    }
+
+    /** Whether the next step computes this request's last token, so its logits are sampled. */
+    boolean samplesAfter(int numNewTokens) {
+        return numComputed + numNewTokens == numTokens;
+    }
+
+    /**
+     * Prefix hash of block {@code index}: its parent's hash mixed with its token ids. Requires the block to be
+     * full; hashes are remembered since tokens never change once written.
+     */
+    long blockHash(int index, int blockSize) {
+        while (numBlockHashes <= index) {
+            int b = numBlockHashes;
+            if ((b + 1) * blockSize > numTokens) {
+                throw new IllegalStateException("block " + b + " of request " + id + " is not full: it has "
+                        + (numTokens - b * blockSize) + " of " + blockSize + " tokens");
+            }
+            long parent = b == 0 ? 0 : blockHashes[b - 1];
+            if (numBlockHashes == blockHashes.length) {
+                blockHashes = Arrays.copyOf(blockHashes, blockHashes.length * 2);
+            }
+            blockHashes[numBlockHashes++] = hash(parent, tokens, b * blockSize, blockSize);
+        }
+        return blockHashes[index];
+    }
+
+    /** A 64-bit mix of the parent hash and the tokens (collisions are caught by comparing the tokens too). */
+    static long hash(long parent, int[] tokens, int start, int length) {
+        long h = parent ^ 0x9E3779B97F4A7C15L;
+        for (int i = start; i < start + length; i++) {
+            h ^= tokens[i] * 0xC2B2AE3D27D4EB4FL;
+            h = Long.rotateLeft(h, 31) * 0x9E3779B97F4A7C15L;
+        }
+        h ^= h >>> 33;
+        h *= 0xFF51AFD7ED558CCDL;
+        h ^= h >>> 33;
+        h *= 0xC4CEB9FE1A85EC53L;
+        h ^= h >>> 33;
+        return h == 0 ? 1 : h;
+    }
+
+    /** Back to waiting after preemption: its KV is dropped and recomputed over prompt and output alike. */
+    void resetForRecompute() {
+        numComputed = 0;
+        preemptions++;
+    }
+
+    boolean finished() {
+        return finishReason != null;
+    }
+
+    @Override
+    public String toString() {
+        return "request " + id + " (" + numTokens + " tokens, " + numComputed + " computed, " + blocks.size()
+                + " blocks)";
+    }
+}
