@@ -159,20 +159,48 @@ public final class Container implements AutoCloseable {
         return settings;
     }
 
-    /** Waits for a service of the given type (from a system package) to be registered. */
+    /**
+     * Waits for a service of the given type (from a system package) to be registered. When the deploy folder has
+     * settled without it, the bundles that failed to resolve are the likely cause: their resolution errors are
+     * reported at once instead of waiting out the timeout.
+     */
     public <T> T awaitService(Class<T> type, Duration timeout) throws TimeoutException, InterruptedException {
         ServiceTracker<T, T> tracker = new ServiceTracker<>(context(), type, null);
         tracker.open();
         try {
-            T service = tracker.waitForService(timeout.toMillis());
-            if (service == null) {
-                throw new TimeoutException("No " + type.getSimpleName() + " service after " + timeout.toSeconds()
-                        + " s. Bundles: " + describeBundles());
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (System.nanoTime() < deadline) {
+                T service = tracker.waitForService(250);
+                if (service != null) {
+                    return service;
+                }
+                boolean settled = pendingJars().isEmpty() && System.nanoTime() - lastEvent.get() > 3 * QUIET.toNanos();
+                List<String> unresolved = settled ? resolutionErrors() : List.of();
+                if (!unresolved.isEmpty()) {
+                    throw new TimeoutException("No " + type.getSimpleName() + " service: "
+                            + String.join("; ", unresolved));
+                }
             }
-            return service;
+            throw new TimeoutException("No " + type.getSimpleName() + " service after " + timeout.toSeconds()
+                    + " s. Bundles: " + describeBundles());
         } finally {
             tracker.close();
         }
+    }
+
+    /** "bundle: why it cannot resolve" for every installed bundle that is not resolved. */
+    private List<String> resolutionErrors() {
+        List<String> errors = new ArrayList<>();
+        for (Bundle bundle : context().getBundles()) {
+            if (bundle.getState() == Bundle.INSTALLED && bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                try {
+                    bundle.start();
+                } catch (BundleException e) {
+                    errors.add(bundle.getSymbolicName() + " " + bundle.getVersion() + " cannot start: " + e.getMessage());
+                }
+            }
+        }
+        return errors;
     }
 
     /**

@@ -1,5 +1,7 @@
 /**
- * Bundle for the Phi-3 text decoder (Phi3ForCausalLM) and Phi-4-reasoning-vision (Phi4ForCausalLMV). It registers its services through Declarative Services once its issue implements them;
- * until then it deliberately registers nothing rather than a service that would pretend to work.
+ * Phi-3 family text decoders: {@link ai.tessera.phi4.Phi3ForCausalLM} serves microsoft/Phi-3-* and
+ * microsoft/Phi-4-mini-* checkpoints (LongRoPE, partial rotary, tied embeddings). The classes mirror transformers'
+ * {@code modeling_phi3.py}: {@code Phi3Attention}, {@code Phi3DecoderLayer}, {@code Phi3Model},
+ * {@code Phi3ForCausalLM}.
  */
 package ai.tessera.phi4;

@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
 import ai.tessera.boot.CommandService;
 import ai.tessera.boot.RegistryView;
 import ai.tessera.core.registry.PluginRegistry;
+import ai.tessera.core.server.ServedModels;
 import org.osgi.framework.BundleContext;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
@@ -24,13 +25,16 @@ public class TesseraCli implements CommandService {
     private final PluginRegistry registry;
     private final RegistryView view;
     private final ConfigurationAdmin configAdmin;
+    private final ServedModels served;
     private final String version;
     /** Released when the container stops, so that a blocking {@code serve} returns. */
     private final CountDownLatch stopped = new CountDownLatch(1);
 
     @Activate
     public TesseraCli(@Reference PluginRegistry registry, @Reference RegistryView view,
-                      @Reference ConfigurationAdmin configAdmin, BundleContext context) {
+                      @Reference ConfigurationAdmin configAdmin, @Reference ServedModels served,
+                      BundleContext context) {
+        this.served = served;
         this.registry = registry;
         this.view = view;
         this.configAdmin = configAdmin;
@@ -49,7 +53,9 @@ public class TesseraCli implements CommandService {
         CommandLine cli = new CommandLine(new RootCommand())
                 .addSubcommand(new PluginsCommand(view))
                 .addSubcommand(new ResolveCommand(registry))
-                .addSubcommand(new ServeCommand(registry, view, configAdmin, stopped))
+                .addSubcommand(new ServeCommand(registry, served, configAdmin, stopped))
+                .addSubcommand(new GenerateCommand(registry))
+                .addSubcommand(new BenchCommand(registry))
                 .setOut(outWriter).setErr(errWriter)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     // Errors a user can act on are printed as one line; no stack trace reaches the terminal.

@@ -108,6 +108,16 @@ public final class JsonModelConfig implements ModelConfig {
         return node != null && node.isObject() ? Optional.of(new JsonModelConfig((ObjectNode) node)) : Optional.empty();
     }
 
+    /**
+     * The language model's configuration: transformers 5 nests it under {@code text_config} for multimodal models
+     * (Gemma 3/4, Qwen2.5-VL); text-only models keep it at the top level, so this is the config itself. The
+     * section has no {@code architectures}: ask the top-level config for {@link #architecture()}.
+     */
+    public JsonModelConfig textConfig() {
+        JsonNode text = root.get("text_config");
+        return text != null && text.isObject() ? new JsonModelConfig((ObjectNode) text) : this;
+    }
+
     @Override
     public String toJson() {
         return root.toString();

@@ -63,11 +63,11 @@ public final class SafetensorsFile implements AutoCloseable {
         }
         try {
             return new SafetensorsFile(path, channel, SafetensorsHeader.read(path, channel), maxMapBytes);
-        } catch (ModelLoadException | IOException | RuntimeException e) {
+        } catch (IOException e) {
             closeQuietly(channel, e);
-            if (e instanceof IOException) {
-                throw new ModelLoadException("Cannot read safetensors file " + path + ": " + e.getMessage(), e);
-            }
+            throw new ModelLoadException("Cannot read safetensors file " + path + ": " + e.getMessage(), e);
+        } catch (ModelLoadException | RuntimeException e) {
+            closeQuietly(channel, e);
             throw e;
         }
     }
@@ -90,7 +90,8 @@ public final class SafetensorsFile implements AutoCloseable {
                     + ": fp8 weights are not supported yet");
         }
         ScalarType stored = entry.dtype().scalarType();
-        ScalarType wanted = entry.dtype().isFloatingPoint() ? floatDtype : stored;
+        // intern(): a ScalarType that came back from native code is a distinct object of the same constant
+        ScalarType wanted = entry.dtype().isFloatingPoint() ? floatDtype.intern() : stored;
         Tensor tensor = allocate(entry.shape(), stored, device);
         try {
             copyBytes(entry, tensor);

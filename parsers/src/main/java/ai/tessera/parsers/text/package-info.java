@@ -1,0 +1,2 @@
+/** Text helpers shared by the parsers: partial-tag hold-back and Python's notion of whitespace. */
+package ai.tessera.parsers.text;

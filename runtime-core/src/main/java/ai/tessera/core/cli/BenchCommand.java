@@ -1,0 +1,95 @@
+package ai.tessera.core.cli;
+
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.Random;
+import java.util.concurrent.Callable;
+
+import ai.tessera.core.engine.Engine;
+import ai.tessera.core.engine.SamplingParams;
+import ai.tessera.core.engine.TextDecoder;
+import ai.tessera.core.engine.ThroughputBenchmark;
+import ai.tessera.core.registry.PluginRegistry;
+import picocli.CommandLine;
+
+/**
+ * {@code tessera bench}: prefill and decode throughput of the engine for several batch sizes, measured by
+ * {@link ThroughputBenchmark} (random prompts, greedy, {@code ignore_eos}).
+ */
+@CommandLine.Command(name = "bench", mixinStandardHelpOptions = true,
+        description = "Measures prefill and decode tokens/s of the engine for several batch sizes.")
+final class BenchCommand implements Callable<Integer> {
+    private final PluginRegistry registry;
+
+    @CommandLine.Mixin
+    ModelSession.Options modelOptions = new ModelSession.Options();
+
+    @CommandLine.Mixin
+    EngineOptions engineOptions = new EngineOptions();
+
+    @CommandLine.Option(names = "--batch-sizes", paramLabel = "N,N,...", split = ",", defaultValue = "1,8,32",
+            description = "Batch sizes to run (default: ${DEFAULT-VALUE}).")
+    int[] batchSizes;
+
+    @CommandLine.Option(names = "--input-len", paramLabel = "TOKENS", defaultValue = "128",
+            description = "Prompt tokens per request (default: ${DEFAULT-VALUE}).")
+    int inputLen;
+
+    @CommandLine.Option(names = "--output-len", paramLabel = "TOKENS", defaultValue = "64",
+            description = "Generated tokens per request (default: ${DEFAULT-VALUE}).")
+    int outputLen;
+
+    @CommandLine.Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "1",
+            description = "Untimed runs of the smallest batch first (default: ${DEFAULT-VALUE}).")
+    int warmup;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    BenchCommand(PluginRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        if (inputLen < 1 || outputLen < 1 || batchSizes.length == 0) {
+            throw new IllegalArgumentException("--input-len and --output-len must be positive and --batch-sizes non-empty,"
+                    + " got " + inputLen + ", " + outputLen + " and " + batchSizes.length + " sizes");
+        }
+        int maxBatch = 0;
+        for (int b : batchSizes) {
+            if (b < 1) {
+                throw new IllegalArgumentException("--batch-sizes must be positive, got " + b);
+            }
+            maxBatch = Math.max(maxBatch, b);
+        }
+        if (engineOptions.maxModelLen == null) {
+            engineOptions.maxModelLen = inputLen + outputLen;
+        }
+        if (maxBatch > engineOptions.maxNumSeqs) {
+            throw new IllegalArgumentException("--batch-sizes up to " + maxBatch + " need --max-num-seqs " + maxBatch
+                    + " or more, got " + engineOptions.maxNumSeqs);
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        try (ModelSession session = ModelSession.load(registry, modelOptions);
+             Engine engine = Engine.start(session.model(), engineOptions.engineConfig(session,
+                     Math.max(2048, maxBatch * inputLen), SamplingParams.greedy(), TextDecoder.NONE, 0, List.of()))) {
+            Random random = new Random(0);
+            int vocab = session.vocabSize();
+            for (int i = 0; i < warmup; i++) {
+                ThroughputBenchmark.run(engine, batchSizes[0], inputLen, outputLen, vocab, random);
+            }
+            out.printf("input %d tokens, output %d tokens, %s, %d KV blocks%n", inputLen, outputLen,
+                    session.platform().device().str().getString(), engine.stats().numBlocks());
+            out.printf("%6s  %18s  %17s  %10s  %10s%n", "batch", "prefill tokens/s", "decode tokens/s", "prefill s",
+                    "decode s");
+            for (int b : batchSizes) {
+                ThroughputBenchmark.Run r = ThroughputBenchmark.run(engine, b, inputLen, outputLen, vocab, random);
+                out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
+                        r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
+                out.flush();
+            }
+        }
+        return 0;
+    }
+}

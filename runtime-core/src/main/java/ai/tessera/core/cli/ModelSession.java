@@ -1,0 +1,138 @@
+package ai.tessera.core.cli;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.logging.Logger;
+
+import ai.tessera.api.LoadedModel;
+import ai.tessera.api.ModelArchitecture;
+import ai.tessera.api.ModelLoadException;
+import ai.tessera.api.Platform;
+import ai.tessera.core.config.DTypes;
+import ai.tessera.core.config.GenerationDefaults;
+import ai.tessera.core.config.JsonModelConfig;
+import ai.tessera.core.registry.PluginRegistry;
+import ai.tessera.core.registry.Registration;
+import ai.tessera.core.resolve.LoadedContext;
+import ai.tessera.core.resolve.Resolver;
+import ai.tessera.core.weights.ModelWeights;
+import ai.tessera.core.weights.WeightSources;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+import picocli.CommandLine;
+
+/**
+ * A model loaded for a CLI command: its architecture resolved by name from config.json, the platform
+ * ({@code --device}), the dtype ({@code --dtype}) and the weights ({@code --load-format}).
+ */
+final class ModelSession implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger(ModelSession.class.getName());
+    /** Seed of {@code --load-format dummy} weights, fixed so that runs are comparable. */
+    private static final long DUMMY_WEIGHTS_SEED = 0;
+
+    private final JsonModelConfig config;
+    private final Platform platform;
+    private final LoadedModel model;
+    private final GenerationDefaults defaults;
+
+    private ModelSession(JsonModelConfig config, Platform platform, LoadedModel model, GenerationDefaults defaults) {
+        this.config = config;
+        this.platform = platform;
+        this.model = model;
+        this.defaults = defaults;
+    }
+
+    /** The flags that say where the model comes from and how it runs. */
+    static final class Options {
+        @CommandLine.Option(names = "--model", paramLabel = "DIR", required = true,
+                description = "A Hugging Face model folder (config.json, safetensors, tokenizer).")
+        Path modelDir;
+
+        @CommandLine.Option(names = "--load-format", paramLabel = "FORMAT", defaultValue = "auto",
+                description = "auto or safetensors (the folder's weights), or dummy (random weights in the right shapes).")
+        String loadFormat;
+
+        @CommandLine.Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "auto",
+                description = "auto (the config's), float32, bfloat16 or float16.")
+        String dtype;
+
+        @CommandLine.Option(names = "--device", paramLabel = "PLATFORM", defaultValue = "auto",
+                description = "cpu, cuda, rocm, or auto (the best available).")
+        String device;
+
+        @CommandLine.Mixin
+        ModelOptions model = new ModelOptions();
+    }
+
+    static ModelSession load(PluginRegistry registry, Options options) throws ModelLoadException, InterruptedException {
+        JsonModelConfig config = options.model.config(options.modelDir);
+        Resolver resolver = new Resolver(registry);
+        Registration registration = options.model.architecture(registry, config);
+        ModelArchitecture architecture = resolver.architectureService(registration);
+        Platform platform = resolver.platform(options.device);
+        ScalarType dtype = DTypes.forPlatform(DTypes.resolve(options.dtype, config), platform);
+        LOG.info("loading " + options.modelDir + " as " + registration.name() + " from " + registration.bundleName()
+                + " " + registration.bundleVersion() + " in " + DTypes.name(dtype) + " on " + platform.device().str()
+                .getString());
+        LoadedModel model;
+        try (ModelWeights weights = WeightSources.open(options.modelDir, options.loadFormat, dtype, platform.device(),
+                DUMMY_WEIGHTS_SEED)) {
+            model = architecture.load(new LoadedContext(config, weights, platform, dtype,
+                    Optional.of(options.modelDir), resolver, null));
+        }
+        return new ModelSession(config, platform, model, GenerationDefaults.load(options.modelDir));
+    }
+
+    LoadedModel model() {
+        return model;
+    }
+
+    Platform platform() {
+        return platform;
+    }
+
+    GenerationDefaults defaults() {
+        return defaults;
+    }
+
+    /** End-of-sequence ids: generation_config.json's, else config.json's {@code eos_token_id}. */
+    List<Integer> eosTokenIds() {
+        if (!defaults.eosTokenIds().isEmpty()) {
+            return defaults.eosTokenIds();
+        }
+        for (String key : List.of("eos_token_id", "text_config.eos_token_id")) {
+            int eos = config.getInt(key, -1);
+            if (eos >= 0) {
+                return List.of(eos);
+            }
+            List<Double> list = config.getDoubles(key);
+            if (!list.isEmpty()) {
+                return list.stream().map(Double::intValue).toList();
+            }
+        }
+        return List.of();
+    }
+
+    /** {@code vocab_size} of the config (or its text_config). */
+    int vocabSize() {
+        int n = config.getInt("vocab_size", config.getInt("text_config.vocab_size", -1));
+        if (n <= 0) {
+            throw new IllegalArgumentException("config.json has no vocab_size");
+        }
+        return n;
+    }
+
+    /** The model's context length, the default {@code --max-model-len}. */
+    int maxPositionEmbeddings() {
+        int n = config.getInt("max_position_embeddings", config.getInt("text_config.max_position_embeddings", -1));
+        if (n <= 0) {
+            throw new IllegalArgumentException("config.json has no max_position_embeddings; pass --max-model-len");
+        }
+        return n;
+    }
+
+    @Override
+    public void close() {
+        model.close();
+    }
+}

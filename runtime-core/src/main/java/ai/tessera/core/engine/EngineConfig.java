@@ -1,0 +1,82 @@
+package ai.tessera.core.engine;
+
+import java.util.Set;
+
+import org.bytedeco.pytorch.Device;
+
+/**
+ * How an {@link Engine} sizes its KV cache, schedules and samples.
+ *
+ * @param device               the model's device; the cache is allocated there
+ * @param blockSize            tokens per KV cache block
+ * @param numBlocksOverride    a fixed number of cache blocks (tests, {@code --num-gpu-blocks-override}); 0 sizes
+ *                             the cache from memory
+ * @param kvCacheMemoryBytes   on CPU, the most bytes the cache may take ({@code --kv-cache-memory})
+ * @param gpuMemoryUtilization on an accelerator, the fraction of its memory the process may use in all
+ *                             (weights, activations and cache; {@code --gpu-memory-utilization})
+ * @param scheduler            batch limits and the model length
+ * @param prefixCaching        reuse the KV of shared prompt prefixes
+ * @param eosTokenIds          the model's end-of-sequence ids (from generation_config.json / config.json)
+ * @param samplingDefaults     for requests that bring no {@link SamplingParams}
+ * @param textDecoder          turns output tokens into text, for streaming and stop strings
+ * @param seed                 seeds the draws of requests without a seed of their own
+ */
+public record EngineConfig(Device device, int blockSize, int numBlocksOverride, long kvCacheMemoryBytes,
+                           double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
+                           Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder,
+                           long seed) {
+    public static final long DEFAULT_KV_CACHE_MEMORY = 1L << 30;
+
+    public EngineConfig {
+        eosTokenIds = Set.copyOf(eosTokenIds);
+        if (blockSize <= 0 || numBlocksOverride < 0 || kvCacheMemoryBytes <= 0) {
+            throw new IllegalArgumentException("blockSize and --kv-cache-memory must be positive and the block override"
+                    + " zero or more, got " + blockSize + ", " + kvCacheMemoryBytes + " and " + numBlocksOverride);
+        }
+        if (!(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
+            throw new IllegalArgumentException("--gpu-memory-utilization must be in (0, 1], got " + gpuMemoryUtilization);
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Defaults: CPU, blocks of 16, 1 GiB of cache, 0.9 of an accelerator, 256 sequences, 2048 tokens a step. */
+    public static final class Builder {
+        private Device device;
+        private int blockSize = 16;
+        private int numBlocksOverride;
+        private long kvCacheMemoryBytes = DEFAULT_KV_CACHE_MEMORY;
+        private double gpuMemoryUtilization = 0.9;
+        private int maxNumSeqs = 256;
+        private int maxNumBatchedTokens = 2048;
+        private int maxModelLen = 2048;
+        private boolean prefixCaching = true;
+        private Set<Integer> eosTokenIds = Set.of();
+        private SamplingParams samplingDefaults = SamplingParams.builder().build();
+        private TextDecoder textDecoder = TextDecoder.NONE;
+        private long seed;
+
+        public Builder device(Device v) { device = v; return this; }
+        public Builder blockSize(int v) { blockSize = v; return this; }
+        public Builder numBlocksOverride(int v) { numBlocksOverride = v; return this; }
+        public Builder kvCacheMemoryBytes(long v) { kvCacheMemoryBytes = v; return this; }
+        public Builder gpuMemoryUtilization(double v) { gpuMemoryUtilization = v; return this; }
+        public Builder maxNumSeqs(int v) { maxNumSeqs = v; return this; }
+        public Builder maxNumBatchedTokens(int v) { maxNumBatchedTokens = v; return this; }
+        public Builder maxModelLen(int v) { maxModelLen = v; return this; }
+        public Builder prefixCaching(boolean v) { prefixCaching = v; return this; }
+        public Builder eosTokenIds(Set<Integer> v) { eosTokenIds = v; return this; }
+        public Builder samplingDefaults(SamplingParams v) { samplingDefaults = v; return this; }
+        public Builder textDecoder(TextDecoder v) { textDecoder = v; return this; }
+        public Builder seed(long v) { seed = v; return this; }
+
+        public EngineConfig build() {
+            return new EngineConfig(device == null ? new Device("cpu") : device, blockSize, numBlocksOverride,
+                    kvCacheMemoryBytes, gpuMemoryUtilization,
+                    new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLen), prefixCaching, eosTokenIds,
+                    samplingDefaults, textDecoder, seed);
+        }
+    }
+}

@@ -1,0 +1,129 @@
+package ai.tessera.core.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Continuous batching: each step first continues the running requests (one decode token each, or the next chunk
+ * of a prompt), then admits waiting requests while the token budget, {@code maxNumSeqs} and the free blocks
+ * allow, so new requests join at step boundaries and prefill and decode share a step. A prompt larger than the
+ * remaining budget is prefilled in chunks over several steps.
+ *
+ * <p>When a running request needs a block and none is free, the most recently admitted running request is
+ * preempted: its blocks are freed and it goes back to the front of the waiting queue, to be recomputed later over
+ * its prompt and the tokens it had generated (the prefix cache usually still holds most of them). Nothing is
+ * admitted in a step that preempted. Not thread-safe: only the engine thread uses it.
+ */
+final class Scheduler {
+    private final SchedulerConfig config;
+    private final BlockManager blocks;
+    private final Deque<RequestState> waiting = new ArrayDeque<>();
+    private final List<RequestState> running = new ArrayList<>();
+    private long preemptions;
+
+    Scheduler(SchedulerConfig config, BlockManager blocks) {
+        this.config = config;
+        this.blocks = blocks;
+    }
+
+    void add(RequestState r) {
+        waiting.addLast(r);
+    }
+
+    boolean hasWork() {
+        return !waiting.isEmpty() || !running.isEmpty();
+    }
+
+    int numWaiting() {
+        return waiting.size();
+    }
+
+    int numRunning() {
+        return running.size();
+    }
+
+    long preemptions() {
+        return preemptions;
+    }
+
+    /** The requests of the next step and how many tokens each computes; reserves their blocks. */
+    ScheduledStep schedule() {
+        int budget = config.maxNumBatchedTokens();
+        List<ScheduledStep.Entry> entries = new ArrayList<>();
+        List<RequestState> preempted = new ArrayList<>();
+
+        int i = 0;
+        while (i < running.size() && budget > 0) {
+            RequestState r = running.get(i);
+            int numNew = Math.min(r.numTokens() - r.numComputed, budget);
+            boolean allocated;
+            while (!(allocated = blocks.allocate(r, List.of(), numNew))) {
+                RequestState victim = running.remove(running.size() - 1);
+                preempt(victim);
+                preempted.add(victim);
+                if (victim == r) {
+                    break;
+                }
+            }
+            if (!allocated) {
+                break;
+            }
+            entries.add(new ScheduledStep.Entry(r, numNew));
+            budget -= numNew;
+            i++;
+        }
+
+        if (preempted.isEmpty()) {
+            while (!waiting.isEmpty() && budget > 0 && running.size() < config.maxNumSeqs()) {
+                RequestState r = waiting.peekFirst();
+                List<KvBlock> hit = blocks.findCachedPrefix(r);
+                int cachedTokens = hit.size() * blocks.blockSize();
+                int numNew = Math.min(r.numTokens() - cachedTokens, budget);
+                if (!blocks.allocate(r, hit, numNew)) {
+                    break;
+                }
+                waiting.pollFirst();
+                r.numComputed = cachedTokens;
+                if (r.cachedPromptTokens < 0) {
+                    r.cachedPromptTokens = cachedTokens;
+                    blocks.recordLookup(r.numTokens(), cachedTokens);
+                }
+                running.add(r);
+                entries.add(new ScheduledStep.Entry(r, numNew));
+                budget -= numNew;
+            }
+        }
+        return new ScheduledStep(entries, preempted);
+    }
+
+    private void preempt(RequestState r) {
+        blocks.free(r);
+        r.resetForRecompute();
+        waiting.addFirst(r);
+        preemptions++;
+    }
+
+    /** Records that the step ran: the scheduled tokens now have KV in the cache. */
+    void advance(ScheduledStep step) {
+        for (ScheduledStep.Entry e : step.entries()) {
+            e.request().numComputed += e.numNewTokens();
+        }
+    }
+
+    /** Removes a request that finished, was aborted or failed, and frees its blocks at once. */
+    void remove(RequestState r) {
+        if (!running.remove(r)) {
+            waiting.remove(r);
+        }
+        blocks.free(r);
+    }
+
+    /** The requests the scheduler holds, running first. */
+    List<RequestState> all() {
+        List<RequestState> all = new ArrayList<>(running);
+        all.addAll(waiting);
+        return all;
+    }
+}

@@ -1,0 +1,166 @@
+package ai.tessera.core.server;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.Servlet;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * The OpenAI-compatible API as an ordinary servlet on the OSGi servlet whiteboard: {@code /v1/chat/completions},
+ * {@code /v1/completions}, {@code /v1/models}, plus {@code /version} and {@code /metrics}. Every failure a client
+ * causes is an OpenAI error body with its status; the server keeps serving.
+ */
+@Component(service = Servlet.class, property = {
+    "osgi.http.whiteboard.servlet.pattern=/v1/*",
+    "osgi.http.whiteboard.servlet.pattern=/version",
+    "osgi.http.whiteboard.servlet.pattern=/metrics"})
+public class ApiServlet extends HttpServlet {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = Logger.getLogger(ApiServlet.class.getName());
+
+    private final transient ServedModels models;
+    private final transient ServerMetrics metrics;
+    private final transient ChatCompletions chat;
+    private final transient Completions completions;
+    private final String version;
+
+    @Activate
+    public ApiServlet(@Reference ServedModels models, BundleContext context) {
+        this.models = models;
+        this.metrics = new ServerMetrics(models);
+        this.chat = new ChatCompletions(metrics);
+        this.completions = new Completions(metrics);
+        this.version = context.getBundle().getVersion().toString();
+    }
+
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
+        String method = request.getMethod();
+        try {
+            if (path.equals("/version")) {
+                requireMethod(method, "GET", path);
+                writeJson(response, Map.of("version", version));
+                return;
+            }
+            if (path.equals("/metrics")) {
+                requireMethod(method, "GET", path);
+                response.setStatus(200);
+                response.setContentType("text/plain; version=0.0.4; charset=utf-8");
+                metrics.write(response.getOutputStream());
+                return;
+            }
+            models.apiKey().check(request.getHeader("Authorization"));
+            switch (path) {
+                case "/v1/models":
+                    requireMethod(method, "GET", path);
+                    writeJson(response, modelList());
+                    break;
+                case "/v1/chat/completions":
+                    requireMethod(method, "POST", path);
+                    chat.handle(body(request), models, response);
+                    break;
+                case "/v1/completions":
+                    requireMethod(method, "POST", path);
+                    completions.handle(body(request), models, response);
+                    break;
+                default:
+                    throw OpenAiException.notFound(null, "No endpoint " + method + " " + path);
+            }
+        } catch (OpenAiException e) {
+            metrics.rejected(null, e.status());
+            writeError(response, e);
+        } catch (IllegalArgumentException e) {
+            metrics.rejected(null, 400);
+            writeError(response, OpenAiException.badRequest(null, e.getMessage()));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            writeError(response, OpenAiException.unavailable("the server is shutting down"));
+        } catch (IOException clientGone) {
+            LOG.fine("client went away during " + path + ": " + clientGone.getMessage());
+        } catch (RuntimeException e) {
+            // A bug or a native failure: the log gets the details, the client a message without internals.
+            LOG.log(Level.WARNING, "request " + method + " " + path + " failed", e);
+            metrics.rejected(null, 500);
+            writeError(response, OpenAiException.internal("internal error (" + e.getClass().getSimpleName() + "): "
+                    + firstLine(e.getMessage())));
+        }
+    }
+
+    private static String firstLine(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        int end = message.indexOf('\n');
+        return end < 0 ? message : message.substring(0, end);
+    }
+
+    private static void requireMethod(String method, String allowed, String path) {
+        if (!method.equals(allowed)) {
+            throw OpenAiException.methodNotAllowed(method, path);
+        }
+    }
+
+    private static ObjectNode body(HttpServletRequest request) throws IOException {
+        String type = request.getContentType();
+        if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
+            throw OpenAiException.badRequest(null, "Content-Type must be application/json, got " + type);
+        }
+        return Json.readObject(request.getInputStream());
+    }
+
+    private Map<String, Object> modelList() {
+        List<Map<String, Object>> data = new ArrayList<>();
+        for (ServedModel m : models.all()) {
+            Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("id", m.name());
+            entry.put("object", "model");
+            entry.put("created", m.created());
+            entry.put("owned_by", "tessera");
+            entry.put("root", m.root());
+            entry.put("parent", null);
+            entry.put("max_model_len", m.maxModelLen());
+            data.add(entry);
+        }
+        Map<String, Object> list = new LinkedHashMap<>();
+        list.put("object", "list");
+        list.put("data", data);
+        return list;
+    }
+
+    private static void writeJson(HttpServletResponse response, Object body) throws IOException {
+        response.setStatus(200);
+        response.setContentType("application/json");
+        response.getOutputStream().write(Json.write(body).getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static void writeError(HttpServletResponse response, OpenAiException e) throws IOException {
+        if (response.isCommitted()) {
+            // Mid-stream: the status line is gone; an SSE error event is all the client can still get.
+            response.getOutputStream().write(("data: " + Json.write(Json.errorBody(e)) + "\n\n")
+                    .getBytes(StandardCharsets.UTF_8));
+            return;
+        }
+        response.resetBuffer();
+        response.setStatus(e.status());
+        response.setContentType("application/json");
+        if (e.status() == 401) {
+            response.setHeader("WWW-Authenticate", "Bearer");
+        }
+        response.getOutputStream().write(Json.write(Json.errorBody(e)).getBytes(StandardCharsets.UTF_8));
+    }
+}

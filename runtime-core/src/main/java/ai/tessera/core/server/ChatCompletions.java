@@ -1,0 +1,331 @@
+package ai.tessera.core.server;
+
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import ai.tessera.api.ReasoningParser;
+import ai.tessera.api.ToolParser;
+import ai.tessera.core.engine.GenerationRequest;
+import ai.tessera.core.engine.SamplingParams;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.http.HttpServletResponse;
+
+/** {@code POST /v1/chat/completions}. */
+final class ChatCompletions {
+    private final ServerMetrics metrics;
+
+    ChatCompletions(ServerMetrics metrics) {
+        this.metrics = metrics;
+    }
+
+    void handle(ObjectNode body, ServedModels models, HttpServletResponse response) throws IOException,
+            InterruptedException {
+        Fields f = new Fields(body);
+        ServedModel model = models.resolve(f.optionalString("model"));
+        ChatMessages chat = ChatMessages.read(body.get("messages"));
+        checkMedia(chat, model);
+        int n = f.optionalInt("n", 1, 16).orElse(1);
+        boolean stream = f.bool("stream", false);
+        boolean includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+        Integer logprobs = logprobs(f);
+        ToolChoice tools = ToolChoice.read(f, model);
+        Map<String, Object> kwargs = templateKwargs(body);
+        boolean addGenerationPrompt = f.bool("add_generation_prompt", true);
+
+        String prompt;
+        try {
+            prompt = model.codec().renderChat(chat.messages, tools.templateTools(), addGenerationPrompt, kwargs);
+        } catch (IllegalArgumentException e) {
+            throw OpenAiException.badRequest("messages", "The chat template could not render these messages: "
+                    + e.getMessage());
+        }
+        int[] promptIds = model.codec().encode(prompt, false);
+        SamplingParams sampling = SamplingFields.read(f, model, promptIds.length, logprobs);
+
+        String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        long created = System.currentTimeMillis() / 1000;
+        Outputs outputs = new Outputs(model.engine());
+        RequestTimer timer = metrics.start(model.name(), promptIds.length);
+        for (int i = 0; i < n; i++) {
+            SamplingParams p = sampling.toBuilder().seed(SamplingFields.seedFor(sampling, i)).build();
+            outputs.submit(i, new GenerationRequest(id + "-" + i, promptIds, p));
+        }
+        ChoiceWriter writer = new ChoiceWriter(id, created, model, n, includeUsage, promptIds.length, tools);
+        try {
+            if (stream) {
+                writer.stream(outputs, new SseWriter(response), timer);
+            } else {
+                Map<String, Object> result = writer.collect(outputs, timer);
+                response.setStatus(200);
+                response.setContentType("application/json");
+                response.getOutputStream().write(Json.write(result).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            }
+            timer.finished("ok");
+        } catch (IOException clientGone) {
+            // The client disconnected: free the KV blocks of every choice at once.
+            outputs.abortAll();
+            timer.finished("aborted");
+            throw clientGone;
+        }
+    }
+
+    /** Chat logprobs: {@code logprobs: true} with {@code top_logprobs} alternatives (0..20). */
+    private static Integer logprobs(Fields f) {
+        boolean want = f.bool("logprobs", false);
+        Optional<Integer> top = f.optionalInt("top_logprobs", 0, SamplingParams.MAX_LOGPROBS);
+        if (top.isPresent() && !want) {
+            throw OpenAiException.badRequest("top_logprobs", "'top_logprobs' needs 'logprobs': true");
+        }
+        return want ? top.orElse(0) : null;
+    }
+
+    private static Map<String, Object> templateKwargs(ObjectNode body) {
+        JsonNode kwargs = body.get("chat_template_kwargs");
+        if (kwargs == null || kwargs.isNull()) {
+            return Map.of();
+        }
+        if (!kwargs.isObject()) {
+            throw Fields.wrongType("chat_template_kwargs", "an object", kwargs);
+        }
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = Json.MAPPER.convertValue(kwargs, LinkedHashMap.class);
+        return map;
+    }
+
+    private static void checkMedia(ChatMessages chat, ServedModel model) {
+        for (Map.Entry<String, Integer> e : chat.mediaCounts.entrySet()) {
+            if (!model.modalities().contains(e.getKey())) {
+                throw OpenAiException.badRequest("messages", "The model '" + model.name() + "' does not accept "
+                        + e.getKey() + " input; it accepts " + (model.modalities().isEmpty() ? "text only"
+                        : "text and " + String.join(", ", model.modalities())));
+            }
+            Integer limit = model.mmLimits().get(e.getKey());
+            if (limit != null && e.getValue() > limit) {
+                throw OpenAiException.badRequest("messages", "At most " + limit + " " + e.getKey() + "(s) may be "
+                        + "provided in one prompt (--limit-mm-per-prompt), got " + e.getValue());
+            }
+        }
+        if (!chat.mediaCounts.isEmpty()) {
+            throw OpenAiException.badRequest("messages", "Media input is not processed by this server yet");
+        }
+    }
+
+    /** Builds chunks and final choices from engine outputs, running the reasoning and tool parsers. */
+    private static final class ChoiceWriter {
+        private final String id;
+        private final long created;
+        private final ServedModel model;
+        private final boolean includeUsage;
+        private final int promptTokens;
+        private final ToolChoice tools;
+        private final StringBuilder[] texts;
+        private final List<List<Map<String, Object>>> logprobs = new ArrayList<>();
+        private final String[] finish;
+        private final ReasoningParser.Stream[] reasoningStreams;
+        private final ToolParser.Stream[] toolStreams;
+        private final int[] toolCallCounts;
+        private int completionTokens;
+
+        ChoiceWriter(String id, long created, ServedModel model, int n, boolean includeUsage, int promptTokens,
+                     ToolChoice tools) {
+            this.id = id;
+            this.created = created;
+            this.model = model;
+            this.includeUsage = includeUsage;
+            this.promptTokens = promptTokens;
+            this.tools = tools;
+            this.texts = new StringBuilder[n];
+            this.finish = new String[n];
+            this.reasoningStreams = new ReasoningParser.Stream[n];
+            this.toolStreams = new ToolParser.Stream[n];
+            this.toolCallCounts = new int[n];
+            for (int i = 0; i < n; i++) {
+                texts[i] = new StringBuilder();
+                logprobs.add(new ArrayList<>());
+                int choice = i;
+                model.reasoning().ifPresent(r -> reasoningStreams[choice] = r.newStream());
+                if (tools.parse()) {
+                    toolStreams[i] = tools.parser().newStream();
+                }
+            }
+        }
+
+        Map<String, Object> collect(Outputs outputs, RequestTimer timer) throws InterruptedException {
+            Outputs.Item item;
+            while ((item = outputs.next()) != null) {
+                timer.tokens(item.output().tokenIds().length);
+                texts[item.index()].append(item.output().text());
+                addLogprobs(item);
+                record(item);
+            }
+            List<Map<String, Object>> choices = new ArrayList<>();
+            for (int i = 0; i < texts.length; i++) {
+                String text = texts[i].toString();
+                Map<String, Object> message = new LinkedHashMap<>();
+                message.put("role", "assistant");
+                String reasoning = null;
+                if (model.reasoning().isPresent()) {
+                    ReasoningParser.Extracted split = model.reasoning().get().extract(text);
+                    reasoning = split.reasoning().isEmpty() ? null : split.reasoning();
+                    text = split.content();
+                }
+                String finishReason = finish[i];
+                if (tools.parse()) {
+                    ToolParser.Extracted calls = tools.parser().extract(text);
+                    if (!calls.calls().isEmpty()) {
+                        message.put("tool_calls", ToolChoice.wire(calls.calls()));
+                        text = calls.content();
+                        finishReason = "tool_calls";
+                    }
+                }
+                message.put("content", text.isEmpty() && message.containsKey("tool_calls") ? null : text);
+                if (reasoning != null) {
+                    message.put("reasoning_content", reasoning);
+                }
+                Map<String, Object> choice = new LinkedHashMap<>();
+                choice.put("index", i);
+                choice.put("message", message);
+                choice.put("logprobs", logprobsBody(i));
+                choice.put("finish_reason", finishReason);
+                choices.add(choice);
+            }
+            Map<String, Object> result = envelope("chat.completion");
+            result.put("choices", choices);
+            result.put("usage", usage());
+            return result;
+        }
+
+        void stream(Outputs outputs, SseWriter sse, RequestTimer timer) throws IOException, InterruptedException {
+            for (int i = 0; i < texts.length; i++) {
+                Map<String, Object> delta = new LinkedHashMap<>();
+                delta.put("role", "assistant");
+                delta.put("content", "");
+                sse.send(chunk(i, delta, null, null));
+            }
+            Outputs.Item item;
+            while ((item = outputs.next()) != null) {
+                timer.tokens(item.output().tokenIds().length);
+                int i = item.index();
+                record(item);
+                List<Map<String, Object>> lp = null;
+                if (item.output().logprobs().size() > 0) {
+                    lp = LogprobsBodies.chat(item.output().logprobs(), model.codec());
+                }
+                for (Map<String, Object> delta : deltas(i, item.output().text(), item.output().finished())) {
+                    sse.send(chunk(i, delta, null, lp));
+                    lp = null;
+                }
+                if (lp != null) {
+                    sse.send(chunk(i, new LinkedHashMap<>(), null, lp));
+                }
+                if (item.output().finished()) {
+                    String reason = toolCallCounts[i] > 0 ? "tool_calls" : finish[i];
+                    sse.send(chunk(i, new LinkedHashMap<>(), reason, null));
+                }
+            }
+            if (includeUsage) {
+                Map<String, Object> last = envelope("chat.completion.chunk");
+                last.put("choices", List.of());
+                last.put("usage", usage());
+                sse.send(last);
+            }
+            sse.done();
+        }
+
+        /** The deltas a piece of text makes after the reasoning and tool parsers had their say. */
+        private List<Map<String, Object>> deltas(int i, String text, boolean last) {
+            String reasoning = "";
+            String content = text;
+            if (reasoningStreams[i] != null) {
+                ReasoningParser.Extracted split = reasoningStreams[i].onDelta(text);
+                if (last) {
+                    ReasoningParser.Extracted rest = reasoningStreams[i].finish();
+                    split = new ReasoningParser.Extracted(split.reasoning() + rest.reasoning(),
+                            split.content() + rest.content());
+                }
+                reasoning = split.reasoning();
+                content = split.content();
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            if (!reasoning.isEmpty()) {
+                out.add(new LinkedHashMap<>(Map.of("reasoning_content", reasoning)));
+            }
+            if (toolStreams[i] != null) {
+                ToolParser.Extracted calls = toolStreams[i].onDelta(content);
+                if (last) {
+                    ToolParser.Extracted rest = toolStreams[i].finish();
+                    List<ToolParser.ToolCall> all = new ArrayList<>(calls.calls());
+                    all.addAll(rest.calls());
+                    calls = new ToolParser.Extracted(calls.content() + rest.content(), all);
+                }
+                content = calls.content();
+                if (!calls.calls().isEmpty()) {
+                    List<Map<String, Object>> wire = ToolChoice.wire(calls.calls());
+                    for (Map<String, Object> call : wire) {
+                        call.put("index", toolCallCounts[i]++);
+                    }
+                    out.add(new LinkedHashMap<>(Map.of("tool_calls", wire)));
+                }
+            }
+            if (!content.isEmpty()) {
+                out.add(new LinkedHashMap<>(Map.of("content", content)));
+            }
+            return out;
+        }
+
+        private void record(Outputs.Item item) {
+            if (item.output().finished()) {
+                finish[item.index()] = item.output().finishReason().wireName();
+                completionTokens += item.output().outputTokens();
+            }
+        }
+
+        private void addLogprobs(Outputs.Item item) {
+            if (!item.output().logprobs().isEmpty()) {
+                logprobs.get(item.index()).addAll(LogprobsBodies.chat(item.output().logprobs(), model.codec()));
+            }
+        }
+
+        private Map<String, Object> logprobsBody(int i) {
+            return logprobs.get(i).isEmpty() ? null : Map.of("content", logprobs.get(i));
+        }
+
+        private Map<String, Object> chunk(int index, Map<String, Object> delta, String finishReason,
+                                          List<Map<String, Object>> lp) {
+            Map<String, Object> choice = new LinkedHashMap<>();
+            choice.put("index", index);
+            choice.put("delta", delta);
+            choice.put("logprobs", lp == null ? null : Map.of("content", lp));
+            choice.put("finish_reason", finishReason);
+            Map<String, Object> chunk = envelope("chat.completion.chunk");
+            chunk.put("choices", List.of(choice));
+            if (includeUsage) {
+                chunk.put("usage", null);
+            }
+            return chunk;
+        }
+
+        private Map<String, Object> envelope(String object) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("id", id);
+            m.put("object", object);
+            m.put("created", created);
+            m.put("model", model.name());
+            return m;
+        }
+
+        private Map<String, Object> usage() {
+            Map<String, Object> usage = new LinkedHashMap<>();
+            usage.put("prompt_tokens", promptTokens);
+            usage.put("completion_tokens", completionTokens);
+            usage.put("total_tokens", promptTokens + completionTokens);
+            return usage;
+        }
+    }
+}

@@ -1,0 +1,58 @@
+package ai.tessera.core.server;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/** One shared mapper, and the request/response JSON helpers of the OpenAI API. */
+final class Json {
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {
+    }
+
+    /** The request body as a JSON object, or a 400 that says what is wrong with it. */
+    static ObjectNode readObject(InputStream body) {
+        JsonNode node;
+        try {
+            node = MAPPER.readTree(body);
+        } catch (JsonProcessingException e) {
+            throw OpenAiException.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage());
+        } catch (IOException e) {
+            throw OpenAiException.badRequest(null, "Could not read the request body: " + e.getMessage());
+        }
+        if (node == null || node.isMissingNode()) {
+            throw OpenAiException.badRequest(null, "The request body is empty; a JSON object is expected.");
+        }
+        if (!node.isObject()) {
+            throw OpenAiException.badRequest(null, "The request body must be a JSON object, got " + node.getNodeType());
+        }
+        return (ObjectNode) node;
+    }
+
+    static String write(Object value) {
+        try {
+            return MAPPER.writeValueAsString(value);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("cannot serialise a response: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    /** OpenAI's error body. */
+    static Map<String, Object> errorBody(OpenAiException e) {
+        Map<String, Object> error = new LinkedHashMap<>();
+        error.put("message", e.getMessage());
+        error.put("type", e.type());
+        error.put("param", e.param());
+        error.put("code", e.status());
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("error", error);
+        return body;
+    }
+}

@@ -1,0 +1,80 @@
+package ai.tessera.core.server;
+
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import ai.tessera.core.engine.SamplingParams;
+import com.fasterxml.jackson.databind.JsonNode;
+
+/** The sampling fields that chat and completion requests share, with OpenAI's and vLLM's names and ranges. */
+final class SamplingFields {
+    private SamplingFields() {
+    }
+
+    /**
+     * The request's sampling parameters over the model's defaults; {@code max_tokens} defaults to what is left of
+     * the context after the prompt, and a request that does not fit is a 400 with both numbers.
+     */
+    static SamplingParams read(Fields f, ServedModel model, int promptTokens, Integer logprobs) {
+        int maxModelLen = model.maxModelLen();
+        if (promptTokens >= maxModelLen) {
+            throw OpenAiException.badRequest("messages", "This model's maximum context length is " + maxModelLen
+                    + " tokens. However, your request has " + promptTokens + " input tokens. Please reduce the length of"
+                    + " the input.");
+        }
+        Integer maxTokens = f.optionalInt("max_completion_tokens", 1, Integer.MAX_VALUE)
+                .or(() -> f.optionalInt("max_tokens", 1, Integer.MAX_VALUE)).orElse(maxModelLen - promptTokens);
+        if (promptTokens + maxTokens > maxModelLen) {
+            throw OpenAiException.badRequest("max_tokens", "This model's maximum context length is " + maxModelLen
+                    + " tokens. However, you requested " + (promptTokens + maxTokens) + " tokens (" + promptTokens
+                    + " in the input, " + maxTokens + " in the completion). Please reduce the length of the input or"
+                    + " of the completion.");
+        }
+        SamplingParams defaults = model.engine().config().samplingDefaults();
+        SamplingParams.Builder b = defaults.toBuilder();
+        f.optionalDouble("temperature", 0, 2).ifPresent(b::temperature);
+        f.optionalDouble("top_p", Double.MIN_VALUE, 1).ifPresent(b::topP);
+        f.optionalInt("top_k", -1, Integer.MAX_VALUE).ifPresent(b::topK);
+        f.optionalDouble("min_p", 0, 1).ifPresent(b::minP);
+        f.optionalDouble("presence_penalty", -2, 2).ifPresent(b::presencePenalty);
+        f.optionalDouble("frequency_penalty", -2, 2).ifPresent(b::frequencyPenalty);
+        f.optionalDouble("repetition_penalty", Double.MIN_VALUE, Double.MAX_VALUE).ifPresent(b::repetitionPenalty);
+        f.optionalLong("seed").ifPresent(b::seed);
+        b.ignoreEos(f.bool("ignore_eos", false));
+        b.maxTokens(maxTokens);
+        List<String> stop = f.stringOrList("stop", 4);
+        for (String s : stop) {
+            if (s.isEmpty()) {
+                throw OpenAiException.badRequest("stop", "'stop' strings must not be empty");
+            }
+        }
+        b.stop(stop);
+        b.stopTokenIds(stopTokenIds(f));
+        b.logprobs(logprobs);
+        return b.build();
+    }
+
+    private static Set<Integer> stopTokenIds(Fields f) {
+        JsonNode v = f.raw("stop_token_ids");
+        Set<Integer> ids = new HashSet<>();
+        if (v == null) {
+            return ids;
+        }
+        if (!v.isArray()) {
+            throw Fields.wrongType("stop_token_ids", "a list of integers", v);
+        }
+        for (JsonNode id : v) {
+            if (!id.isIntegralNumber() || !id.canConvertToInt() || id.asInt() < 0) {
+                throw Fields.wrongType("stop_token_ids", "a list of non-negative integers", v);
+            }
+            ids.add(id.asInt());
+        }
+        return ids;
+    }
+
+    /** Seeds for the n choices: distinct, reproducible when the request gave a seed. */
+    static Long seedFor(SamplingParams p, int choice) {
+        return p.seed() == null ? null : p.seed() + choice;
+    }
+}
