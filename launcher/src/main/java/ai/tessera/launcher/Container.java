@@ -126,6 +126,10 @@ public final class Container implements AutoCloseable {
         }
     }
 
+    /**
+     * Installs and starts the infrastructure bundles. One that cannot start (e.g. Felix HTTP on a trimmed JRE
+     * without java.rmi) is logged and left out: the container runs on without what it provides.
+     */
     private void startSystemBundles() throws BundleException {
         BundleContext context = framework.getBundleContext();
         List<Bundle> installed = new ArrayList<>();
@@ -134,7 +138,12 @@ public final class Container implements AutoCloseable {
         }
         for (Bundle bundle : installed) {
             if (bundle.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
-                bundle.start();
+                try {
+                    bundle.start();
+                } catch (BundleException e) {
+                    LOG.severe("infrastructure bundle " + bundle.getSymbolicName() + " " + bundle.getVersion()
+                            + " did not start, the container runs without it: " + e.getMessage());
+                }
             }
         }
     }

@@ -64,6 +64,12 @@ public class Phi3ForCausalLM implements ModelArchitecture {
             }
         }
 
+        /** LongRoPE models recompute a sequence that grows past {@code original_max_position_embeddings}. */
+        @Override
+        public int recomputeBeyond() {
+            return model.rotaryEmb().recomputeBeyond();
+        }
+
         @Override
         public void close() {
             lmHead.close();

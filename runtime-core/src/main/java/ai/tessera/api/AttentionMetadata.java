@@ -28,14 +28,23 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
      * @param contextLength tokens in its cache after this step, the new ones included; its queries sit at
      *                      positions {@code contextLength - queryLength ... contextLength - 1}
      * @param blockTable    the cache blocks holding its tokens, in order
+     * @param knownLength   tokens the sequence has so far, computed or not (more than {@code contextLength} while a
+     *                      long prompt is prefilled in chunks): models whose computation depends on the length of
+     *                      the whole sequence (Phi-3's LongRoPE) read it
      */
-    public record Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable) {
+    public record Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable, int knownLength) {
         public Sequence {
-            if (queryLength <= 0 || contextLength < queryLength) {
-                throw new IllegalArgumentException("a sequence needs 0 < queryLength <= contextLength, got queryLength="
-                        + queryLength + " contextLength=" + contextLength);
+            if (queryLength <= 0 || contextLength < queryLength || knownLength < contextLength) {
+                throw new IllegalArgumentException("a sequence needs 0 < queryLength <= contextLength <= knownLength,"
+                        + " got queryLength=" + queryLength + " contextLength=" + contextLength + " knownLength="
+                        + knownLength);
             }
             blockTable = blockTable.clone();
+        }
+
+        /** A sequence whose known tokens are all in the cache after this step. */
+        public Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable) {
+            this(queryStart, queryLength, contextLength, blockTable, contextLength);
         }
 
         @Override

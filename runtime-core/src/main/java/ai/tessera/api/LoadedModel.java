@@ -18,6 +18,16 @@ public interface LoadedModel extends AutoCloseable {
      */
     Tensor forward(ForwardBatch batch);
 
+    /**
+     * The sequence length beyond which the model computes every position differently (Phi-3's LongRoPE switches
+     * to its long factors for the whole sequence), so keys and values cached while the sequence was shorter are
+     * stale. The engine then computes the whole sequence again, and shares prefix-cache blocks only among
+     * sequences on the same side of it. 0 when the model has no such length.
+     */
+    default int recomputeBeyond() {
+        return 0;
+    }
+
     /** Frees the model's native memory. */
     @Override
     void close();

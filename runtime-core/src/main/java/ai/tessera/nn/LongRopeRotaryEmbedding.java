@@ -114,7 +114,7 @@ public final class LongRopeRotaryEmbedding implements RotaryEmbedding {
         boolean anyShort = false;
         long[] useLong = new long[(int) positions.size(0)];
         for (AttentionMetadata.Sequence seq : attention.sequences()) {
-            boolean isLong = usesLongFactors(seq.contextLength());
+            boolean isLong = usesLongFactors(seq.knownLength());
             anyLong |= isLong;
             anyShort |= !isLong;
             for (int t = seq.queryStart(); t < seq.queryStart() + seq.queryLength(); t++) {
@@ -137,14 +137,13 @@ public final class LongRopeRotaryEmbedding implements RotaryEmbedding {
     }
 
     /**
-     * True at the step where a sequence with cached tokens first grows past the original context: its cached keys
-     * used the short factors and the step uses the long ones. transformers' Phi-3 {@code prepare_inputs_for_generation}
-     * drops the cache then so that the whole sequence is recomputed with the long factors; an engine matches it by
+     * transformers' Phi-3 {@code prepare_inputs_for_generation} drops the cache when a sequence first grows past the
+     * original context, so that the whole sequence is recomputed with the long factors; an engine matches it by
      * prefilling the sequence again.
      */
     @Override
-    public boolean invalidatesCache(int cachedTokens, int contextLength) {
-        return cachedTokens > 0 && !usesLongFactors(cachedTokens) && usesLongFactors(contextLength);
+    public int recomputeBeyond() {
+        return originalMaxPositionEmbeddings;
     }
 
     @Override

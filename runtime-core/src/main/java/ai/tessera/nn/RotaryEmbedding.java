@@ -39,7 +39,16 @@ public interface RotaryEmbedding extends AutoCloseable {
      * tokens to match transformers (LongRoPE crossing {@code original_max_position_embeddings}).
      */
     default boolean invalidatesCache(int cachedTokens, int contextLength) {
-        return false;
+        int beyond = recomputeBeyond();
+        return beyond > 0 && cachedTokens > 0 && cachedTokens <= beyond && contextLength > beyond;
+    }
+
+    /**
+     * The sequence length past which every position is rotated differently (LongRoPE's long factors), or 0: what a
+     * model reports as {@link ai.tessera.api.LoadedModel#recomputeBeyond()}.
+     */
+    default int recomputeBeyond() {
+        return 0;
     }
 
     @Override

@@ -22,6 +22,7 @@ import picocli.CommandLine;
 // as soon as the launcher's service tracker let go of it.
 @Component(service = CommandService.class, immediate = true)
 public class TesseraCli implements CommandService {
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(TesseraCli.class.getName());
     private final PluginRegistry registry;
     private final RegistryView view;
     private final ConfigurationAdmin configAdmin;
@@ -60,6 +61,7 @@ public class TesseraCli implements CommandService {
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     // Errors a user can act on are printed as one line; no stack trace reaches the terminal.
                     errWriter.println("tessera " + cmd.getCommandName() + ": " + e.getMessage());
+                    LOG.log(java.util.logging.Level.FINE, "tessera " + cmd.getCommandName() + " failed", e);
                     return 1;
                 });
         cli.getCommandSpec().version("tessera " + version);

@@ -48,7 +48,7 @@ final class BatchBuilder {
                 slots[t] = table[p / blockSize] * blockSize + p % blockSize;
             }
             sequences.add(new AttentionMetadata.Sequence(start, e.numNewTokens(), r.numComputed + e.numNewTokens(),
-                    table));
+                    table, r.numTokens()));
             if (e.samples()) {
                 logitRows.add((long) t - 1);
                 sampled.add(r);

@@ -79,7 +79,7 @@ final class BlockManager {
      * must be computed). Takes no references; pass the result to {@link #allocate}.
      */
     List<KvBlock> findCachedPrefix(RequestState r) {
-        if (!prefixCaching) {
+        if (!prefixCaching || r.longSequence) {
             return List.of();
         }
         List<KvBlock> hit = new ArrayList<>();
@@ -149,7 +149,7 @@ final class BlockManager {
 
     /** Registers the request's blocks that {@code tokens} tokens fill completely. */
     private void registerFullBlocks(RequestState r, int tokens) {
-        if (!prefixCaching) {
+        if (!prefixCaching || r.longSequence) {
             return;
         }
         int full = tokens / blockSize;

@@ -90,7 +90,7 @@ public final class Engine implements AutoCloseable {
             if (cause instanceof RuntimeException re) {
                 throw re;
             }
-            throw new IllegalStateException("the engine did not start: " + cause, cause);
+            throw new IllegalStateException("the engine did not start: " + causeChain(cause), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             engine.close();
@@ -109,7 +109,7 @@ public final class Engine implements AutoCloseable {
         int numBlocks = KvCacheSizing.numBlocks(config, model);
         cache = PagedKvCache.allocate(model.attentionLayers(), numBlocks, config.blockSize(), config.device());
         blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
-        scheduler = new Scheduler(config.scheduler(), blocks);
+        scheduler = new Scheduler(config.scheduler(), blocks, model.recomputeBeyond());
         sampler = new Sampler(config.seed());
         publishStats();
     }
@@ -387,5 +387,17 @@ public final class Engine implements AutoCloseable {
         if (cache != null) {
             cache.close();
         }
+    }
+
+    /** "A: why; caused by B: why" down to the root, since errors such as ExceptionInInitializerError say nothing. */
+    static String causeChain(Throwable t) {
+        StringBuilder text = new StringBuilder();
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (text.length() > 0) {
+                text.append("; caused by ");
+            }
+            text.append(c.getClass().getSimpleName()).append(c.getMessage() == null ? "" : ": " + c.getMessage());
+        }
+        return text.toString();
     }
 }

@@ -19,6 +19,11 @@ final class RequestState {
     /** Tokens whose KV is in the cache. A preempted request starts again from 0 (recompute). */
     int numComputed;
     final List<KvBlock> blocks = new ArrayList<>();
+    /**
+     * Whether its cached KV was computed as a sequence longer than the model's {@code recomputeBeyond()} length;
+     * such blocks are kept out of the prefix cache, which holds the KV of shorter sequences.
+     */
+    boolean longSequence;
     /** Leading blocks already registered in (or taken from) the prefix cache. */
     int numCachedBlocks;
     private long[] blockHashes = new long[4];

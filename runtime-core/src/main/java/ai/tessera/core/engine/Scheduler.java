@@ -22,8 +22,16 @@ final class Scheduler {
     private final Deque<RequestState> waiting = new ArrayDeque<>();
     private final List<RequestState> running = new ArrayList<>();
     private long preemptions;
+    /** The model's {@code recomputeBeyond()}: 0, or the length past which a sequence's KV must be recomputed. */
+    private final int recomputeBeyond;
+    private long recomputes;
 
     Scheduler(SchedulerConfig config, BlockManager blocks) {
+        this(config, blocks, 0);
+    }
+
+    Scheduler(SchedulerConfig config, BlockManager blocks, int recomputeBeyond) {
+        this.recomputeBeyond = recomputeBeyond;
         this.config = config;
         this.blocks = blocks;
     }
@@ -44,6 +52,11 @@ final class Scheduler {
         return running.size();
     }
 
+    /** Sequences computed again because they grew past the model's {@code recomputeBeyond()} length. */
+    long recomputes() {
+        return recomputes;
+    }
+
     long preemptions() {
         return preemptions;
     }
@@ -57,6 +70,14 @@ final class Scheduler {
         int i = 0;
         while (i < running.size() && budget > 0) {
             RequestState r = running.get(i);
+            if (recomputeBeyond > 0 && !r.longSequence && r.numTokens() > recomputeBeyond) {
+                // Its KV was computed for a shorter sequence, which the model computes differently (LongRoPE):
+                // compute it all again, as transformers recomputes the sequence when it first grows past that length.
+                blocks.free(r);
+                r.numComputed = 0;
+                r.longSequence = true;
+                recomputes++;
+            }
             int numNew = Math.min(r.numTokens() - r.numComputed, budget);
             boolean allocated;
             while (!(allocated = blocks.allocate(r, List.of(), numNew))) {
@@ -78,6 +99,7 @@ final class Scheduler {
         if (preempted.isEmpty()) {
             while (!waiting.isEmpty() && budget > 0 && running.size() < config.maxNumSeqs()) {
                 RequestState r = waiting.peekFirst();
+                r.longSequence = recomputeBeyond > 0 && r.numTokens() > recomputeBeyond;
                 List<KvBlock> hit = blocks.findCachedPrefix(r);
                 int cachedTokens = hit.size() * blocks.blockSize();
                 int numNew = Math.min(r.numTokens() - cachedTokens, budget);
