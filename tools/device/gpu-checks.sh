@@ -2,8 +2,8 @@
 # Tessera's checks on the GPU machine, in one call (device time is scarce). Run from the repository root there:
 #   bash tools/device/gpu-checks.sh            (carry: .device, or .cache/tokenizers.tar.gz for the chat fixtures)
 # Writes under $OUT: chat/ (chat-template parity fixtures), hf_greedy.json + tessera_greedy_*.txt (bf16 CUDA
-# top-1 agreement on the tiny Phi-4-mini of the parity fixtures), hf_bench.json + tessera_bench.txt (tokens/s of
-# transformers and Tessera on the same Phi-4-mini-sized config, bf16, same shapes), and a log of each step.
+# top-1 agreement on the tiny Phi-4-mini of the parity fixtures), tessera_bench.txt (tokens/s of
+# transformers and Tessera on the same Phi-4-mini-sized config, bf16, same shapes, one invocation), and a log of each step.
 set -uo pipefail
 OUT=${OUT:?OUT must name the output folder}
 work=/tmp/tessera-gpu
@@ -34,14 +34,11 @@ for ids in 200019,17,9906,11,1879,0,200020 3,1,4,1,5,9,2,6 100,2000,30000,199999
   i=$((i + 1))
 done
 
-step "bench: transformers"
-timeout 240 python3 tools/reference/gpu_check.py bench --config tools/device/phi4-mini-3.8b.config.json \
-  --batch-sizes 1,8,32 --input-len 128 --output-len 64 --out "$OUT/hf_bench.json" >> "$OUT/steps.log" 2>&1
-
-step "bench: Tessera"
+step "bench: Tessera and transformers (tessera bench --compare-hf)"
 mkdir -p "$work/phi4mini-3.8b" && cp tools/device/phi4-mini-3.8b.config.json "$work/phi4mini-3.8b/config.json"
-timeout 300 bash .device/run-on-gpu.sh sh -c "\$APP/tessera bench --model $work/phi4mini-3.8b --load-format dummy \
-  --device cuda --dtype bfloat16 --batch-sizes 1,8,32 --input-len 128 --output-len 64" \
+timeout 420 bash .device/run-on-gpu.sh sh -c "\$APP/tessera bench --model $work/phi4mini-3.8b --load-format dummy \
+  --device cuda --dtype bfloat16 --batch-sizes 1,8,32 --input-len 128 --output-len 64 \
+  --gpu-memory-utilization ${GPU_UTIL:-0.8} --compare-hf" \
   > "$OUT/tessera_bench.txt" 2> "$OUT/tessera_bench.log"
 echo "tessera bench exit $?" | tee -a "$OUT/steps.log"
 nvidia-smi --query-gpu=name,memory.total --format=csv >> "$OUT/steps.log" 2>&1

@@ -49,8 +49,11 @@ public class SdpaAttentionBackend implements AttentionBackend {
             Tensor k = keySlots.index_select(0, slots).transpose(0, 1).unsqueeze(0).to(query.scalar_type());
             Tensor v = valueSlots.index_select(0, slots).transpose(0, 1).unsqueeze(0).to(query.scalar_type());
             Tensor q = query.narrow(0, seq.queryStart(), seq.queryLength()).transpose(0, 1).unsqueeze(0);
-            boolean plainCausal = seq.queryLength() == seq.contextLength() && spec.slidingWindow().isEmpty();
-            TensorOptional mask = plainCausal ? new TensorOptional() : new TensorOptional(mask(seq, spec, query));
+            // A window at least as long as the context hides nothing: the plain causal kernel (flash) then applies.
+            boolean windowed = spec.slidingWindow().isPresent() && spec.slidingWindow().getAsInt() < seq.contextLength();
+            boolean plainCausal = seq.queryLength() == seq.contextLength() && !windowed;
+            TensorOptional mask = plainCausal ? new TensorOptional() : new TensorOptional(mask(seq, windowed ? spec
+                    .slidingWindow().getAsInt() : 0, query));
             Tensor o = torch.scaled_dot_product_attention(q, k, v, mask, 0.0, plainCausal, new DoubleOptional(scale),
                     grouped);
             out.narrow(0, seq.queryStart(), seq.queryLength()).copy_(o.squeeze(0).transpose(0, 1));
@@ -59,10 +62,10 @@ public class SdpaAttentionBackend implements AttentionBackend {
     }
 
     /**
-     * Which keys each query may see: causal (queries sit at the end of the context) and, for local layers, only
-     * keys less than {@code slidingWindow} positions back.
+     * Which keys each query may see: causal (queries sit at the end of the context) and, when {@code window} is
+     * positive, only keys less than {@code window} positions back.
      */
-    private static Tensor mask(AttentionMetadata.Sequence seq, AttentionLayerSpec spec, Tensor like) {
+    private static Tensor mask(AttentionMetadata.Sequence seq, int window, Tensor like) {
         TensorOptions longs = new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(like.device()));
         long context = seq.contextLength();
         Tensor queryPositions = torch.arange(new Scalar(context - seq.queryLength()), new Scalar(context), longs)
@@ -70,8 +73,8 @@ public class SdpaAttentionBackend implements AttentionBackend {
         Tensor keyPositions = torch.arange(new Scalar(context), longs).unsqueeze(0);
         Tensor distance = queryPositions.sub(keyPositions);
         Tensor allowed = distance.ge(new Scalar(0L));
-        if (spec.slidingWindow().isPresent()) {
-            allowed = allowed.logical_and(distance.lt(new Scalar((long) spec.slidingWindow().getAsInt())));
+        if (window > 0) {
+            allowed = allowed.logical_and(distance.lt(new Scalar((long) window)));
         }
         return allowed;
     }

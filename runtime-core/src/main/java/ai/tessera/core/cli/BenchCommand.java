@@ -1,6 +1,9 @@
 package ai.tessera.core.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.Callable;
@@ -39,6 +42,10 @@ final class BenchCommand implements Callable<Integer> {
             description = "Generated tokens per request (default: ${DEFAULT-VALUE}).")
     int outputLen;
 
+    @CommandLine.Option(names = "--compare-hf", description = "Also run transformers on the same config, batch sizes and "
+            + "lengths (python3 with torch and transformers, e.g. on the GPU machine) and print both with their ratio.")
+    boolean compareHf;
+
     @CommandLine.Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "1",
             description = "Untimed runs of the smallest batch first (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -71,6 +78,8 @@ final class BenchCommand implements Callable<Integer> {
                     + " or more, got " + engineOptions.maxNumSeqs);
         }
         PrintWriter out = spec.commandLine().getOut();
+        List<ThroughputBenchmark.Run> runs = new ArrayList<>();
+        JsonNode hf = compareHf ? HfBaseline.measure(modelOptions.modelDir, batchSizes, inputLen, outputLen) : null;
         try (ModelSession session = ModelSession.load(registry, modelOptions);
              Engine engine = Engine.start(session.model(), engineOptions.engineConfig(session,
                      Math.max(2048, maxBatch * inputLen), SamplingParams.greedy(), TextDecoder.NONE, 0, List.of()))) {
@@ -84,11 +93,21 @@ final class BenchCommand implements Callable<Integer> {
             out.printf("%6s  %18s  %17s  %10s  %10s%n", "batch", "prefill tokens/s", "decode tokens/s", "prefill s",
                     "decode s");
             for (int b : batchSizes) {
-                ThroughputBenchmark.Run r = ThroughputBenchmark.run(engine, b, inputLen, outputLen, vocab, random);
-                out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
-                        r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
+                try {
+                    ThroughputBenchmark.Run r = ThroughputBenchmark.run(engine, b, inputLen, outputLen, vocab, random);
+                    runs.add(r);
+                    out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
+                            r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
+                } catch (IllegalStateException failed) {
+                    // e.g. out of device memory: the engine failed these requests and keeps running; say so, go on.
+                    String why = failed.getMessage() == null ? failed.toString() : failed.getMessage();
+                    out.printf("%6d  failed: %s%n", b, why.lines().findFirst().orElse(why));
+                }
                 out.flush();
             }
+        }
+        if (hf != null) {
+            HfBaseline.print(hf, runs, out);
         }
         return 0;
     }

@@ -7,6 +7,7 @@ import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Dictionary;
 import java.util.Hashtable;
@@ -136,6 +137,10 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 1 and 65535, got " + port);
         }
+        if (model.waitForPlugins < 0) {
+            throw new IllegalArgumentException("--wait-for-plugins must be zero or more seconds, got "
+                    + model.waitForPlugins);
+        }
         Map<String, Integer> limits = mmLimits();
         checkCompilationConfig();
         if (enableAutoToolChoice && toolCallParser == null) {
@@ -164,8 +169,8 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedModelName != null ? servedModelName : folder.toAbsolutePath().normalize().getFileName().toString();
         served.setApiKey(apiKey == null || apiKey.isBlank() ? null : apiKey);
         served.add(new ServedModel(name, folder.toAbsolutePath().toString(), System.currentTimeMillis() / 1000, started,
-                codec, started.config().scheduler().maxModelLen(), List.of(), limits, reasoning, tools,
-                enableAutoToolChoice));
+                codec, started.config().scheduler().maxModelLen(), vocabSize(session), List.of(), limits, reasoning,
+                tools, enableAutoToolChoice));
         try {
             startHttp();
             awaitListening();
@@ -194,6 +199,16 @@ final class ServeCommand implements Callable<Integer> {
         return demo;
     }
 
+    /** The config's vocabulary size; without one, prompt token ids are not range-checked. */
+    private static int vocabSize(ModelSession session) {
+        try {
+            return session.vocabSize();
+        } catch (IllegalArgumentException noVocabSize) {
+            LOG.warning(noVocabSize.getMessage() + ": prompt token ids are not checked against the vocabulary");
+            return Integer.MAX_VALUE;
+        }
+    }
+
     /** Generation defaults: generation_config.json's, else OpenAI's. */
     private static SamplingParams defaults(ModelSession session) {
         var d = session.defaults();
@@ -206,11 +221,13 @@ final class ServeCommand implements Callable<Integer> {
                 .build();
     }
 
-    private <T> Optional<T> plugin(Kind kind, String name, Class<T> type) {
+    /** A parser by name; like the architecture, it may be waited for with {@code --wait-for-plugins}. */
+    private <T> Optional<T> plugin(Kind kind, String name, Class<T> type) throws InterruptedException {
         if (name == null) {
             return Optional.empty();
         }
-        Registration r = registry.find(kind, name).orElseThrow(() -> registry.notRegistered(kind, name));
+        Registration r = registry.await(kind, name, Duration.ofSeconds(model.waitForPlugins))
+                .orElseThrow(() -> registry.notRegistered(kind, name));
         return Optional.of(registry.service(r, type));
     }
 
@@ -280,7 +297,12 @@ final class ServeCommand implements Callable<Integer> {
         }
     }
 
-    /** Felix HTTP (Jetty) is configured through Config Admin, so the whiteboard servlets go live on our port. */
+    /**
+     * Felix HTTP (Jetty) is configured through Config Admin, so the whiteboard servlets go live on our port. Each
+     * request in flight holds a Jetty thread until its last token, so the pool must hold a full engine batch and
+     * as many waiting requests, with threads to spare for {@code /metrics} and {@code /health}; Jetty's default of
+     * 200 would cap the batch below the default {@code --max-num-seqs} of 256.
+     */
     private void startHttp() throws IOException {
         Configuration http = configAdmin.getConfiguration(HTTP_PID, "?");
         Dictionary<String, Object> props = new Hashtable<>();
@@ -288,6 +310,7 @@ final class ServeCommand implements Callable<Integer> {
         props.put("org.osgi.service.http.port", port);
         props.put("org.apache.felix.http.host", host);
         props.put("org.apache.felix.http.name", "tessera");
+        props.put("org.apache.felix.http.jetty.threadpool.max", Math.max(200, 2 * engine.maxNumSeqs + 32));
         http.update(props);
     }
 

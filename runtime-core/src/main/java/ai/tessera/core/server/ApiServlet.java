@@ -86,7 +86,7 @@ public class ApiServlet extends HttpServlet {
             writeError(response, e);
         } catch (IllegalArgumentException e) {
             metrics.rejected(null, 400);
-            writeError(response, OpenAiException.badRequest(null, e.getMessage()));
+            writeError(response, OpenAiException.badRequest(null, OpenAiException.firstLine(e.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             writeError(response, OpenAiException.unavailable("the server is shutting down"));
@@ -97,16 +97,8 @@ public class ApiServlet extends HttpServlet {
             LOG.log(Level.WARNING, "request " + method + " " + path + " failed", e);
             metrics.rejected(null, 500);
             writeError(response, OpenAiException.internal("internal error (" + e.getClass().getSimpleName() + "): "
-                    + firstLine(e.getMessage())));
+                    + e.getMessage()));
         }
-    }
-
-    private static String firstLine(String message) {
-        if (message == null) {
-            return "no message";
-        }
-        int end = message.indexOf('\n');
-        return end < 0 ? message : message.substring(0, end);
     }
 
     private static void requireMethod(String method, String allowed, String path) {
@@ -150,8 +142,9 @@ public class ApiServlet extends HttpServlet {
 
     private static void writeError(HttpServletResponse response, OpenAiException e) throws IOException {
         if (response.isCommitted()) {
-            // Mid-stream: the status line is gone; an SSE error event is all the client can still get.
-            response.getOutputStream().write(("data: " + Json.write(Json.errorBody(e)) + "\n\n")
+            // Mid-stream: the status line is gone; an SSE error event (then [DONE], as vLLM ends such a stream) is
+            // all the client can still get.
+            response.getOutputStream().write(("data: " + Json.write(Json.errorBody(e)) + "\n\ndata: [DONE]\n\n")
                     .getBytes(StandardCharsets.UTF_8));
             return;
         }

@@ -32,8 +32,9 @@ final class ChatCompletions {
         checkMedia(chat, model);
         int n = f.optionalInt("n", 1, 16).orElse(1);
         boolean stream = f.bool("stream", false);
-        boolean includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+        boolean includeUsage = SamplingFields.includeUsage(f, stream);
         Integer logprobs = logprobs(f);
+        Unsupported.checkChat(f);
         ToolChoice tools = ToolChoice.read(f, model);
         Map<String, Object> kwargs = templateKwargs(body);
         boolean addGenerationPrompt = f.bool("add_generation_prompt", true);
@@ -50,12 +51,14 @@ final class ChatCompletions {
 
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
-        Outputs outputs = new Outputs(model.engine());
-        RequestTimer timer = metrics.start(model.name(), promptIds.length);
+        List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SamplingParams p = sampling.toBuilder().seed(SamplingFields.seedFor(sampling, i)).build();
-            outputs.submit(i, new GenerationRequest(id + "-" + i, promptIds, p));
+            requests.add(new GenerationRequest(id + "-" + i, promptIds, p));
         }
+        Outputs outputs = new Outputs(model.engine());
+        outputs.submitAll(requests);
+        RequestTimer timer = metrics.start(model.name(), promptIds.length);
         ChoiceWriter writer = new ChoiceWriter(id, created, model, n, includeUsage, promptIds.length, tools);
         try {
             if (stream) {
@@ -127,6 +130,7 @@ final class ChatCompletions {
         private final StringBuilder[] texts;
         private final List<List<Map<String, Object>>> logprobs = new ArrayList<>();
         private final String[] finish;
+        private final Object[] stopReasons;
         private final ReasoningParser.Stream[] reasoningStreams;
         private final ToolParser.Stream[] toolStreams;
         private final int[] toolCallCounts;
@@ -142,6 +146,7 @@ final class ChatCompletions {
             this.tools = tools;
             this.texts = new StringBuilder[n];
             this.finish = new String[n];
+            this.stopReasons = new Object[n];
             this.reasoningStreams = new ReasoningParser.Stream[n];
             this.toolStreams = new ToolParser.Stream[n];
             this.toolCallCounts = new int[n];
@@ -193,6 +198,7 @@ final class ChatCompletions {
                 choice.put("message", message);
                 choice.put("logprobs", logprobsBody(i));
                 choice.put("finish_reason", finishReason);
+                choice.put("stop_reason", stopReasons[i]);
                 choices.add(choice);
             }
             Map<String, Object> result = envelope("chat.completion");
@@ -206,7 +212,7 @@ final class ChatCompletions {
                 Map<String, Object> delta = new LinkedHashMap<>();
                 delta.put("role", "assistant");
                 delta.put("content", "");
-                sse.send(chunk(i, delta, null, null));
+                sse.send(chunk(i, delta, null, null, null));
             }
             Outputs.Item item;
             while ((item = outputs.next()) != null) {
@@ -218,15 +224,15 @@ final class ChatCompletions {
                     lp = LogprobsBodies.chat(item.output().logprobs(), model.codec());
                 }
                 for (Map<String, Object> delta : deltas(i, item.output().text(), item.output().finished())) {
-                    sse.send(chunk(i, delta, null, lp));
+                    sse.send(chunk(i, delta, null, lp, null));
                     lp = null;
                 }
                 if (lp != null) {
-                    sse.send(chunk(i, new LinkedHashMap<>(), null, lp));
+                    sse.send(chunk(i, new LinkedHashMap<>(), null, lp, null));
                 }
                 if (item.output().finished()) {
                     String reason = toolCallCounts[i] > 0 ? "tool_calls" : finish[i];
-                    sse.send(chunk(i, new LinkedHashMap<>(), reason, null));
+                    sse.send(chunk(i, new LinkedHashMap<>(), reason, null, stopReasons[i]));
                 }
             }
             if (includeUsage) {
@@ -282,6 +288,7 @@ final class ChatCompletions {
         private void record(Outputs.Item item) {
             if (item.output().finished()) {
                 finish[item.index()] = item.output().finishReason().wireName();
+                stopReasons[item.index()] = item.output().stopReason();
                 completionTokens += item.output().outputTokens();
             }
         }
@@ -297,12 +304,13 @@ final class ChatCompletions {
         }
 
         private Map<String, Object> chunk(int index, Map<String, Object> delta, String finishReason,
-                                          List<Map<String, Object>> lp) {
+                                          List<Map<String, Object>> lp, Object stopReason) {
             Map<String, Object> choice = new LinkedHashMap<>();
             choice.put("index", index);
             choice.put("delta", delta);
             choice.put("logprobs", lp == null ? null : Map.of("content", lp));
             choice.put("finish_reason", finishReason);
+            choice.put("stop_reason", stopReason);
             Map<String, Object> chunk = envelope("chat.completion.chunk");
             chunk.put("choices", List.of(choice));
             if (includeUsage) {

@@ -26,16 +26,13 @@ final class Completions {
             InterruptedException {
         Fields f = new Fields(body);
         ServedModel model = models.resolve(f.optionalString("model"));
-        List<int[]> prompts = prompts(body.get("prompt"), model.codec());
+        List<int[]> prompts = prompts(body.get("prompt"), model.codec(), model.vocabSize());
         int n = f.optionalInt("n", 1, 16).orElse(1);
         boolean stream = f.bool("stream", false);
         boolean echo = f.bool("echo", false);
-        boolean includeUsage = stream && body.path("stream_options").path("include_usage").asBoolean(false);
+        boolean includeUsage = SamplingFields.includeUsage(f, stream);
         Integer logprobs = f.optionalInt("logprobs", 0, SamplingParams.MAX_LOGPROBS).orElse(null);
-        String suffix = f.optionalString("suffix").orElse(null);
-        if (suffix != null) {
-            throw OpenAiException.badRequest("suffix", "'suffix' is not supported");
-        }
+        Unsupported.checkCompletion(f, echo && logprobs != null);
 
         String id = "cmpl-" + UUID.randomUUID().toString().replace("-", "");
         long created = System.currentTimeMillis() / 1000;
@@ -46,18 +43,21 @@ final class Completions {
             promptTokens += p.length;
         }
         Outputs outputs = new Outputs(model.engine());
-        RequestTimer timer = metrics.start(model.name(), promptTokens);
         int choices = prompts.size() * n;
+        List<GenerationRequest> requests = new ArrayList<>();
         for (int pi = 0; pi < prompts.size(); pi++) {
             for (int i = 0; i < n; i++) {
                 SamplingParams s = perPrompt.get(pi);
                 SamplingParams p = s.toBuilder().seed(SamplingFields.seedFor(s, i)).build();
-                outputs.submit(pi * n + i, new GenerationRequest(id + "-" + (pi * n + i), prompts.get(pi), p));
+                requests.add(new GenerationRequest(id + "-" + (pi * n + i), prompts.get(pi), p));
             }
         }
+        outputs.submitAll(requests);
+        RequestTimer timer = metrics.start(model.name(), promptTokens);
         StringBuilder[] texts = new StringBuilder[choices];
         LogprobsBodies.Completion[] lps = new LogprobsBodies.Completion[choices];
         String[] finish = new String[choices];
+        Object[] stopReasons = new Object[choices];
         int completionTokens = 0;
         for (int c = 0; c < choices; c++) {
             String echoed = echo ? model.codec().decode(prompts.get(c / n)) : "";
@@ -68,7 +68,7 @@ final class Completions {
             SseWriter sse = stream ? new SseWriter(response) : null;
             if (sse != null && echo) {
                 for (int c = 0; c < choices; c++) {
-                    sse.send(chunk(id, created, model, c, texts[c].toString(), null, null, includeUsage));
+                    sse.send(chunk(id, created, model, c, texts[c].toString(), null, null, null, includeUsage));
                 }
             }
             Outputs.Item item;
@@ -78,12 +78,13 @@ final class Completions {
                 lps[c].add(item.output().logprobs(), model.codec());
                 if (item.output().finished()) {
                     finish[c] = item.output().finishReason().wireName();
+                    stopReasons[c] = item.output().stopReason();
                     completionTokens += item.output().outputTokens();
                 }
                 if (sse != null) {
                     LogprobsBodies.Completion delta = new LogprobsBodies.Completion(texts[c].length());
                     delta.add(item.output().logprobs(), model.codec());
-                    sse.send(chunk(id, created, model, c, item.output().text(), finish[c],
+                    sse.send(chunk(id, created, model, c, item.output().text(), finish[c], stopReasons[c],
                             delta.isEmpty() ? null : delta.body(), includeUsage));
                 }
                 texts[c].append(item.output().text());
@@ -105,6 +106,7 @@ final class Completions {
                     choice.put("text", texts[c].toString());
                     choice.put("logprobs", logprobs == null ? null : lps[c].body());
                     choice.put("finish_reason", finish[c]);
+                    choice.put("stop_reason", stopReasons[c]);
                     out.add(choice);
                 }
                 Map<String, Object> result = envelope(id, created, model);
@@ -123,7 +125,7 @@ final class Completions {
     }
 
     /** Every prompt as token ids: strings are encoded with the tokenizer's special tokens (BOS), ids taken as they are. */
-    static List<int[]> prompts(JsonNode prompt, PromptCodec codec) {
+    static List<int[]> prompts(JsonNode prompt, PromptCodec codec, int vocabSize) {
         if (prompt == null || prompt.isNull()) {
             throw OpenAiException.badRequest("prompt", "'prompt' is required");
         }
@@ -132,13 +134,13 @@ final class Completions {
             out.add(codec.encode(prompt.asText(), true));
         } else if (prompt.isArray() && !prompt.isEmpty()) {
             if (prompt.get(0).isIntegralNumber()) {
-                out.add(ids(prompt));
+                out.add(ids(prompt, vocabSize));
             } else {
                 for (JsonNode p : prompt) {
                     if (p.isTextual()) {
                         out.add(codec.encode(p.asText(), true));
                     } else if (p.isArray()) {
-                        out.add(ids(p));
+                        out.add(ids(p, vocabSize));
                     } else {
                         throw Fields.wrongType("prompt", "a string, a list of strings or lists of token ids", prompt);
                     }
@@ -155,7 +157,7 @@ final class Completions {
         return out;
     }
 
-    private static int[] ids(JsonNode list) {
+    private static int[] ids(JsonNode list, int vocabSize) {
         int[] ids = new int[list.size()];
         for (int i = 0; i < ids.length; i++) {
             JsonNode id = list.get(i);
@@ -163,17 +165,23 @@ final class Completions {
                 throw Fields.wrongType("prompt", "token ids (non-negative integers)", list);
             }
             ids[i] = id.asInt();
+            if (ids[i] >= vocabSize) {
+                throw OpenAiException.badRequest("prompt", "Token id " + ids[i] + " is out of vocabulary (the model has "
+                        + vocabSize + " tokens)");
+            }
         }
         return ids;
     }
 
     private static Map<String, Object> chunk(String id, long created, ServedModel model, int index, String text,
-                                             String finish, Map<String, Object> logprobs, boolean includeUsage) {
+                                             String finish, Object stopReason, Map<String, Object> logprobs,
+                                             boolean includeUsage) {
         Map<String, Object> choice = new LinkedHashMap<>();
         choice.put("index", index);
         choice.put("text", text);
         choice.put("logprobs", logprobs);
         choice.put("finish_reason", finish);
+        choice.put("stop_reason", stopReason);
         Map<String, Object> chunk = envelope(id, created, model);
         chunk.put("choices", List.of(choice));
         if (includeUsage) {

@@ -62,14 +62,17 @@ final class Fields {
         if (v == null) {
             return Optional.empty();
         }
-        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+        if (!v.isIntegralNumber()) {
             throw wrongType(name, "an integer", v);
         }
-        int value = v.asInt();
-        if (value < min || value > max) {
-            throw OpenAiException.badRequest(name, "'" + name + "' must be between " + min + " and " + max + ", got " + value);
+        // Compared as a BigInteger, so that 1e30 gets the range message rather than an overflow.
+        java.math.BigInteger value = v.bigIntegerValue();
+        if (value.compareTo(java.math.BigInteger.valueOf(min)) < 0
+                || value.compareTo(java.math.BigInteger.valueOf(max)) > 0) {
+            throw OpenAiException.badRequest(name, "'" + name + "' must be between " + min + " and " + max + ", got "
+                    + value);
         }
-        return Optional.of(value);
+        return Optional.of(value.intValue());
     }
 
     Optional<Long> optionalLong(String name) {
@@ -93,9 +96,25 @@ final class Fields {
         }
         double value = v.asDouble();
         if (!(value >= min && value <= max)) {
-            throw OpenAiException.badRequest(name, "'" + name + "' must be between " + min + " and " + max + ", got " + value);
+            throw OpenAiException.badRequest(name, "'" + name + "' must be between " + shown(min) + " and "
+                    + shown(max) + ", got " + shown(value));
         }
         return Optional.of(value);
+    }
+
+    /** A number in {@code (exclusiveMin, max]}, e.g. {@code top_p}. */
+    Optional<Double> optionalDoubleAbove(String name, double exclusiveMin, double max) {
+        Optional<Double> value = optionalDouble(name, -Double.MAX_VALUE, Double.MAX_VALUE);
+        if (value.isPresent() && !(value.get() > exclusiveMin && value.get() <= max)) {
+            throw OpenAiException.badRequest(name, "'" + name + "' must be greater than " + shown(exclusiveMin)
+                    + (max < Double.MAX_VALUE ? " and at most " + shown(max) : "") + ", got " + shown(value.get()));
+        }
+        return value;
+    }
+
+    /** 2 rather than 2.0, so that messages show the numbers as the client wrote them. */
+    private static String shown(double d) {
+        return d == Math.rint(d) && Math.abs(d) < 1e15 ? Long.toString((long) d) : Double.toString(d);
     }
 
     /** A string or a list of strings (e.g. {@code stop}); empty when absent. */

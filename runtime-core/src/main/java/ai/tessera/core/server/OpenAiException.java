@@ -35,9 +35,18 @@ public final class OpenAiException extends RuntimeException {
         return new OpenAiException(405, "invalid_request_error", null, method + " is not allowed on " + path);
     }
 
-    /** 500 without internals: the message names what failed, never a native stack trace. */
+    /** 500 without internals: the message names what failed in one line, never a native stack trace. */
     public static OpenAiException internal(String message) {
-        return new OpenAiException(500, "internal_error", null, message);
+        return new OpenAiException(500, "internal_error", null, firstLine(message));
+    }
+
+    /** The first line of a message, e.g. of a libtorch error that goes on with its C++ frames. */
+    static String firstLine(String message) {
+        if (message == null) {
+            return "no message";
+        }
+        int end = message.indexOf('\n');
+        return (end < 0 ? message : message.substring(0, end)).strip();
     }
 
     /** 503: the model is loading, swapping or gone. */

@@ -5,6 +5,8 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.Flow;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.logging.Level;
+import java.util.logging.Logger;
 
 import ai.tessera.core.engine.Engine;
 import ai.tessera.core.engine.GenerationOutput;
@@ -15,6 +17,8 @@ import ai.tessera.core.engine.GenerationRequest;
  * stream for the servlet thread. {@link #abortAll()} frees every request's KV blocks, e.g. when the client left.
  */
 final class Outputs {
+    private static final Logger LOG = Logger.getLogger(Outputs.class.getName());
+
     /** One delta of one choice. */
     record Item(int index, GenerationOutput output) {
     }
@@ -31,8 +35,22 @@ final class Outputs {
         this.engine = engine;
     }
 
-    /** Submits one choice's request. */
-    void submit(int index, GenerationRequest request) {
+    /**
+     * Submits the requests of all choices, choice {@code i} being {@code requests.get(i)}. When the engine refuses
+     * one, those already submitted are aborted, so that a refused API request holds no KV blocks.
+     */
+    void submitAll(List<GenerationRequest> requests) {
+        try {
+            for (int i = 0; i < requests.size(); i++) {
+                submit(i, requests.get(i));
+            }
+        } catch (RuntimeException refused) {
+            abortAll();
+            throw refused;
+        }
+    }
+
+    private void submit(int index, GenerationRequest request) {
         requestIds.add(request.requestId());
         open++;
         engine.generate(request).subscribe(new Flow.Subscriber<>() {
@@ -68,8 +86,10 @@ final class Outputs {
             abortAll();
             Throwable t = ((Failure) item).error();
             if (t instanceof IllegalArgumentException) {
-                throw OpenAiException.badRequest(null, t.getMessage());
+                throw OpenAiException.badRequest(null, OpenAiException.firstLine(t.getMessage()));
             }
+            // An engine step failure may carry a native (libtorch) trace: the log has it, the client one line.
+            LOG.log(Level.WARNING, "generation failed", t);
             throw OpenAiException.internal("generation failed: " + t.getMessage());
         }
         Item delta = (Item) item;

@@ -34,12 +34,12 @@ final class SamplingFields {
         SamplingParams defaults = model.engine().config().samplingDefaults();
         SamplingParams.Builder b = defaults.toBuilder();
         f.optionalDouble("temperature", 0, 2).ifPresent(b::temperature);
-        f.optionalDouble("top_p", Double.MIN_VALUE, 1).ifPresent(b::topP);
+        f.optionalDoubleAbove("top_p", 0, 1).ifPresent(b::topP);
         f.optionalInt("top_k", -1, Integer.MAX_VALUE).ifPresent(b::topK);
         f.optionalDouble("min_p", 0, 1).ifPresent(b::minP);
         f.optionalDouble("presence_penalty", -2, 2).ifPresent(b::presencePenalty);
         f.optionalDouble("frequency_penalty", -2, 2).ifPresent(b::frequencyPenalty);
-        f.optionalDouble("repetition_penalty", Double.MIN_VALUE, Double.MAX_VALUE).ifPresent(b::repetitionPenalty);
+        f.optionalDoubleAbove("repetition_penalty", 0, Double.MAX_VALUE).ifPresent(b::repetitionPenalty);
         f.optionalLong("seed").ifPresent(b::seed);
         b.ignoreEos(f.bool("ignore_eos", false));
         b.maxTokens(maxTokens);
@@ -71,6 +71,28 @@ final class SamplingFields {
             ids.add(id.asInt());
         }
         return ids;
+    }
+
+    /**
+     * {@code stream_options.include_usage}; as in vLLM, {@code stream_options} without {@code stream: true} is a 400
+     * rather than silently ignored.
+     */
+    static boolean includeUsage(Fields f, boolean stream) {
+        JsonNode options = f.raw("stream_options");
+        if (options == null) {
+            return false;
+        }
+        if (!stream) {
+            throw OpenAiException.badRequest("stream_options", "'stream_options' can only be given with 'stream': true");
+        }
+        if (!options.isObject()) {
+            throw Fields.wrongType("stream_options", "an object", options);
+        }
+        JsonNode include = options.get("include_usage");
+        if (include != null && !include.isNull() && !include.isBoolean()) {
+            throw Fields.wrongType("stream_options.include_usage", "a boolean", include);
+        }
+        return include != null && include.asBoolean(false);
     }
 
     /** Seeds for the n choices: distinct, reproducible when the request gave a seed. */

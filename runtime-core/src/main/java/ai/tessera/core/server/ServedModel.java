@@ -14,6 +14,8 @@ import ai.tessera.core.engine.Engine;
  * @param root              where it came from (the model folder), shown by {@code /v1/models}
  * @param created           Unix seconds when it was loaded
  * @param maxModelLen       prompt plus output tokens at most
+ * @param vocabSize         token ids in prompts must be below it (an id past the embedding table would fail the
+ *                          engine step of every request batched with it)
  * @param modalities        what it accepts besides text
  * @param mmLimits          {@code --limit-mm-per-prompt}
  * @param reasoning         the reasoning parser, when {@code --reasoning-parser} chose one
@@ -21,7 +23,7 @@ import ai.tessera.core.engine.Engine;
  * @param autoToolChoice    {@code --enable-auto-tool-choice}
  */
 public record ServedModel(String name, String root, long created, Engine engine, PromptCodec codec, int maxModelLen,
-                          java.util.List<String> modalities, Map<String, Integer> mmLimits,
+                          int vocabSize, java.util.List<String> modalities, Map<String, Integer> mmLimits,
                           Optional<ReasoningParser> reasoning, Optional<ToolParser> tools, boolean autoToolChoice) {
     public ServedModel {
         modalities = java.util.List.copyOf(modalities);

@@ -1,0 +1,63 @@
+package ai.tessera.it;
+
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * Plain HTTP against a {@link ServeProcess}, for what the official client cannot send (malformed JSON, wrong
+ * methods, no key) and for {@code /metrics}.
+ */
+final class RawHttp {
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final ServeProcess server;
+
+    RawHttp(ServeProcess server) {
+        this.server = server;
+    }
+
+    /** A status and body. */
+    record Reply(int status, String body) {
+        JsonNode json() throws IOException {
+            return JSON.readTree(body);
+        }
+    }
+
+    Reply get(String path) throws IOException, InterruptedException {
+        return send(request(path, "Bearer " + server.apiKey).GET().build());
+    }
+
+    /** POSTs {@code body} as JSON with {@code authorization} (null: no header). */
+    Reply post(String path, String body, String authorization) throws IOException, InterruptedException {
+        return send(request(path, authorization).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
+    Reply post(String path, String body) throws IOException, InterruptedException {
+        return post(path, body, "Bearer " + server.apiKey);
+    }
+
+    Reply send(String method, String path, String authorization) throws IOException, InterruptedException {
+        return send(request(path, authorization).method(method, HttpRequest.BodyPublishers.noBody()).build());
+    }
+
+    private HttpRequest.Builder request(String path, String authorization) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path)).timeout(Duration.ofSeconds(60));
+        if (authorization != null) {
+            b.header("Authorization", authorization);
+        }
+        return b;
+    }
+
+    private Reply send(HttpRequest request) throws IOException, InterruptedException {
+        HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
+        return new Reply(r.statusCode(), r.body());
+    }
+}

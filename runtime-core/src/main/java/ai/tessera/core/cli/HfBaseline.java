@@ -1,0 +1,80 @@
+package ai.tessera.core.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+
+import ai.tessera.core.engine.ThroughputBenchmark;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+/**
+ * {@code tessera bench --compare-hf}: the same measurement by Hugging Face transformers in bfloat16 on CUDA, run by
+ * {@code tools/reference/gpu_check.py bench} (python3 with torch and transformers), printed beside Tessera's with
+ * the ratio Tessera / transformers. Both run in the same invocation, on the same machine.
+ */
+final class HfBaseline {
+    private HfBaseline() {
+    }
+
+    /**
+     * Runs transformers' measurement. Call it before Tessera loads the model: libtorch's caching allocator keeps
+     * device memory after the engine closes, which would leave transformers none.
+     */
+    static JsonNode measure(Path modelDir, int[] batchSizes, int inputLen, int outputLen)
+            throws IOException, InterruptedException {
+        Path script = script();
+        Path result = Files.createTempFile("tessera-hf-bench-", ".json");
+        List<String> command = new ArrayList<>(List.of("python3", script.toString(), "bench",
+                "--config", modelDir.resolve("config.json").toString(),
+                "--batch-sizes", Arrays.stream(batchSizes).mapToObj(Integer::toString).collect(Collectors.joining(",")),
+                "--input-len", Integer.toString(inputLen), "--output-len", Integer.toString(outputLen),
+                "--out", result.toString()));
+        Process python = new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        if (!python.waitFor(30, TimeUnit.MINUTES) || python.exitValue() != 0) {
+            python.destroyForcibly();
+            throw new IllegalStateException("the transformers baseline failed (" + String.join(" ", command)
+                    + "); it needs python3 with torch, transformers and a CUDA device");
+        }
+        JsonNode hf = new ObjectMapper().readTree(Files.readString(result, StandardCharsets.UTF_8));
+        Files.deleteIfExists(result);
+        return hf;
+    }
+
+    /** transformers' figures beside Tessera's, with the ratio. */
+    static void print(JsonNode hf, List<ThroughputBenchmark.Run> runs, PrintWriter out) {
+        out.printf("transformers %s (bfloat16, CUDA), same config and lengths; ratio = Tessera / transformers%n",
+                hf.path("device").asText("?"));
+        out.printf("%6s  %18s  %8s  %17s  %8s%n", "batch", "HF prefill tok/s", "ratio", "HF decode tok/s", "ratio");
+        for (JsonNode row : hf.path("rows")) {
+            int batch = row.path("batch").asInt();
+            double prefill = row.path("prefill_tokens_per_s").asDouble();
+            double decode = row.path("decode_tokens_per_s").asDouble();
+            ThroughputBenchmark.Run ours = runs.stream().filter(r -> r.batch() == batch).findFirst().orElse(null);
+            out.printf("%6d  %18.1f  %8s  %17.1f  %8s%n", batch, prefill,
+                    ours == null ? "-" : String.format("%.2fx", ours.prefillTokensPerSecond() / prefill), decode,
+                    ours == null ? "-" : String.format("%.2fx", ours.decodeTokensPerSecond() / decode));
+        }
+        out.flush();
+    }
+
+    /** The reference script: in the Tessera home, else in the working directory (a checkout). */
+    private static Path script() {
+        for (Path base : List.of(Path.of(System.getProperty("tessera.home", ".")), Path.of("."))) {
+            Path candidate = base.resolve("tools/reference/gpu_check.py");
+            if (Files.isRegularFile(candidate)) {
+                return candidate;
+            }
+        }
+        throw new IllegalArgumentException("--compare-hf needs tools/reference/gpu_check.py from a Tessera checkout"
+                + " (looked in the Tessera home and the working directory)");
+    }
+}
