@@ -33,6 +33,7 @@ final class BadRequests {
         String manyIds = String.join(",", Collections.nCopies(maxModelLen + 88, "13225"));
         return Stream.of(
                 chat("bad JSON", "{\"model\":", 400, "not valid JSON"),
+                chat("trailing garbage after the JSON", hi("") + " garbage", 400, "not valid JSON"),
                 chat("body not an object", "[1,2]", 400, "JSON object"),
                 chat("empty body", "", 400, "empty"),
                 chat("missing messages", "{\"model\":\"tessera-demo\"}", 400, "messages", "required"),

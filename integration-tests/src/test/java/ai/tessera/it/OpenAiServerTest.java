@@ -406,7 +406,8 @@ class OpenAiServerTest {
             case BadRequests.WRONG_KEY -> "Bearer not-the-key";
             default -> null;
         };
-        RawHttp.Reply r = c.body() != null ? http.post(c.path(), c.body(), auth) : http.send(c.method(), c.path(), auth);
+        RawHttp.Reply r = c.body() != null ? http.post(c.path(), c.body(), auth)
+                : http.send(c.method(), c.path(), auth);
         assertEquals(c.status(), r.status(), r.body());
         JsonNode error = r.json().get("error");
         assertTrue(error != null && error.isObject(), r.body());

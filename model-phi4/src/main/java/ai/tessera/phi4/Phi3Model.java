@@ -11,6 +11,7 @@ import ai.tessera.api.ModelLoadException;
 import ai.tessera.nn.CosSin;
 import ai.tessera.nn.Embedding;
 import ai.tessera.nn.RmsNorm;
+import ai.tessera.nn.ForwardScope;
 import ai.tessera.nn.RotaryEmbedding;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Tensor;
@@ -98,7 +99,10 @@ final class Phi3Model implements AutoCloseable {
         CosSin cosSin = rotaryEmb.cosSin(batch.positions(), batch.attention(), inputsEmbeds.scalar_type());
         Tensor hidden = inputsEmbeds;
         for (Phi3DecoderLayer layer : layers) {
-            hidden = layer.forward(hidden, cosSin, batch);
+            // Each layer's temporaries are freed as it ends: the peak is one layer's activations, not all of them.
+            try (ForwardScope layerScope = new ForwardScope()) {
+                hidden = layerScope.keep(layer.forward(hidden, cosSin, batch));
+            }
         }
         return norm.forward(hidden);
     }

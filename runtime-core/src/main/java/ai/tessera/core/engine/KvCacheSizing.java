@@ -92,7 +92,8 @@ final class KvCacheSizing {
      * them) allocates beyond what was allocated before it, the cache it writes to excluded.
      */
     private static long profileActivationPeak(EngineConfig config, LoadedModel model, byte index) {
-        int tokens = Math.min(config.scheduler().maxNumBatchedTokens(), config.scheduler().maxModelLen());
+        // A step may pack up to --max-num-batched-tokens tokens of many sequences, more than one sequence's length.
+        int tokens = config.scheduler().maxNumBatchedTokens();
         int blocks = (tokens + config.blockSize() - 1) / config.blockSize();
         try (PointerScope scope = new PointerScope()) {
             long before = torch.getDeviceStats(index).allocated_bytes().current();

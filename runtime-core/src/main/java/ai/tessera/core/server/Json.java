@@ -6,13 +6,15 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 /** One shared mapper, and the request/response JSON helpers of the OpenAI API. */
 final class Json {
-    static final ObjectMapper MAPPER = new ObjectMapper();
+    /** Strict about trailing content: {@code {...} garbage} is a malformed body, not the object before it. */
+    static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
     }

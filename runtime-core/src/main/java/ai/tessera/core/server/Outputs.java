@@ -88,8 +88,9 @@ final class Outputs {
             if (t instanceof IllegalArgumentException) {
                 throw OpenAiException.badRequest(null, OpenAiException.firstLine(t.getMessage()));
             }
-            // An engine step failure may carry a native (libtorch) trace: the log has it, the client one line.
-            LOG.log(Level.WARNING, "generation failed", t);
+            // An engine step failure may carry a native (libtorch) trace: the engine logged the step, the client
+            // gets one line.
+            LOG.log(Level.FINE, "generation failed", t);
             throw OpenAiException.internal("generation failed: " + t.getMessage());
         }
         Item delta = (Item) item;

@@ -9,6 +9,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /** The sampling fields that chat and completion requests share, with OpenAI's and vLLM's names and ranges. */
 final class SamplingFields {
+    /**
+     * Positive temperatures below this are raised to it, as vLLM does ({@code _MAX_TEMP}): dividing logits by
+     * 1e-300 overflows them to infinity and the draw to NaN.
+     */
+    static final double MIN_TEMPERATURE = 1e-2;
+
     private SamplingFields() {
     }
 
@@ -33,7 +39,7 @@ final class SamplingFields {
         }
         SamplingParams defaults = model.engine().config().samplingDefaults();
         SamplingParams.Builder b = defaults.toBuilder();
-        f.optionalDouble("temperature", 0, 2).ifPresent(b::temperature);
+        f.optionalDouble("temperature", 0, 2).ifPresent(t -> b.temperature(t == 0 ? 0 : Math.max(t, MIN_TEMPERATURE)));
         f.optionalDoubleAbove("top_p", 0, 1).ifPresent(b::topP);
         f.optionalInt("top_k", -1, Integer.MAX_VALUE).ifPresent(b::topK);
         f.optionalDouble("min_p", 0, 1).ifPresent(b::minP);
