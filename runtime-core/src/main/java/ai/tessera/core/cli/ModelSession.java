@@ -42,12 +42,8 @@ final class ModelSession implements AutoCloseable {
         this.defaults = defaults;
     }
 
-    /** The flags that say where the model comes from and how it runs. */
-    static final class Options {
-        @CommandLine.Option(names = "--model", paramLabel = "DIR", required = true,
-                description = "A Hugging Face model folder (config.json, safetensors, tokenizer).")
-        Path modelDir;
-
+    /** The flags that say how a model folder is loaded and where it runs (shared by generate, bench and serve). */
+    static final class LoadOptions {
         @CommandLine.Option(names = "--load-format", paramLabel = "FORMAT", defaultValue = "auto",
                 description = "auto or safetensors (the folder's weights), or dummy (random weights in the right shapes).")
         String loadFormat;
@@ -64,23 +60,38 @@ final class ModelSession implements AutoCloseable {
         ModelOptions model = new ModelOptions();
     }
 
+    /** {@code --model DIR} and how to load it. */
+    static final class Options {
+        @CommandLine.Option(names = "--model", paramLabel = "DIR", required = true,
+                description = "A Hugging Face model folder (config.json, safetensors, tokenizer).")
+        Path modelDir;
+
+        @CommandLine.Mixin
+        LoadOptions load = new LoadOptions();
+    }
+
     static ModelSession load(PluginRegistry registry, Options options) throws ModelLoadException, InterruptedException {
-        JsonModelConfig config = options.model.config(options.modelDir);
+        return load(registry, options.modelDir, options.load);
+    }
+
+    static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options)
+            throws ModelLoadException, InterruptedException {
+        JsonModelConfig config = options.model.config(modelDir);
         Resolver resolver = new Resolver(registry);
         Registration registration = options.model.architecture(registry, config);
         ModelArchitecture architecture = resolver.architectureService(registration);
         Platform platform = resolver.platform(options.device);
         ScalarType dtype = DTypes.forPlatform(DTypes.resolve(options.dtype, config), platform);
-        LOG.info("loading " + options.modelDir + " as " + registration.name() + " from " + registration.bundleName()
+        LOG.info("loading " + modelDir + " as " + registration.name() + " from " + registration.bundleName()
                 + " " + registration.bundleVersion() + " in " + DTypes.name(dtype) + " on " + platform.device().str()
                 .getString());
         LoadedModel model;
-        try (ModelWeights weights = WeightSources.open(options.modelDir, options.loadFormat, dtype, platform.device(),
+        try (ModelWeights weights = WeightSources.open(modelDir, options.loadFormat, dtype, platform.device(),
                 DUMMY_WEIGHTS_SEED)) {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
-                    Optional.of(options.modelDir), resolver, null));
+                    Optional.of(modelDir), resolver, null));
         }
-        return new ModelSession(config, platform, model, GenerationDefaults.load(options.modelDir));
+        return new ModelSession(config, platform, model, GenerationDefaults.load(modelDir));
     }
 
     LoadedModel model() {

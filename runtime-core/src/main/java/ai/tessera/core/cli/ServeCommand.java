@@ -67,20 +67,8 @@ final class ServeCommand implements Callable<Integer> {
             description = "The model name in the API (default: the folder's name).")
     String servedModelName;
 
-    @CommandLine.Option(names = "--load-format", paramLabel = "FORMAT", defaultValue = "auto",
-            description = "auto or safetensors (the folder's weights), or dummy (random weights in the right shapes).")
-    String loadFormat;
-
-    @CommandLine.Option(names = "--dtype", paramLabel = "DTYPE", defaultValue = "auto",
-            description = "auto (the config's), float32, bfloat16 or float16.")
-    String dtype;
-
-    @CommandLine.Option(names = "--device", paramLabel = "PLATFORM", defaultValue = "auto",
-            description = "cpu, cuda, rocm, or auto (the best available).")
-    String device;
-
     @CommandLine.Mixin
-    ModelOptions model = new ModelOptions();
+    ModelSession.LoadOptions load = new ModelSession.LoadOptions();
 
     @CommandLine.Mixin
     EngineOptions engine = new EngineOptions();
@@ -137,9 +125,9 @@ final class ServeCommand implements Callable<Integer> {
         if (port < 1 || port > 65535) {
             throw new IllegalArgumentException("--port must be between 1 and 65535, got " + port);
         }
-        if (model.waitForPlugins < 0) {
+        if (load.model.waitForPlugins < 0) {
             throw new IllegalArgumentException("--wait-for-plugins must be zero or more seconds, got "
-                    + model.waitForPlugins);
+                    + load.model.waitForPlugins);
         }
         Map<String, Integer> limits = mmLimits();
         checkCompilationConfig();
@@ -156,13 +144,7 @@ final class ServeCommand implements Callable<Integer> {
         Optional<ToolParser> tools = plugin(Kind.TOOL_PARSER, toolCallParser, ToolParser.class);
         checkPortFree();
 
-        ModelSession.Options options = new ModelSession.Options();
-        options.modelDir = folder;
-        options.loadFormat = loadFormat;
-        options.dtype = dtype;
-        options.device = device;
-        options.model = model;
-        ModelSession session = ModelSession.load(registry, options);
+        ModelSession session = ModelSession.load(registry, folder, load);
         TokenizerCodec codec = TokenizerCodec.forModel(folder, Optional.ofNullable(chatTemplate));
         Engine started = Engine.start(session.model(), engine.engineConfig(session, 2048, defaults(session),
                 codec.decoder(), seed, codec.eosTokenIds()));
@@ -226,7 +208,7 @@ final class ServeCommand implements Callable<Integer> {
         if (name == null) {
             return Optional.empty();
         }
-        Registration r = registry.await(kind, name, Duration.ofSeconds(model.waitForPlugins))
+        Registration r = registry.await(kind, name, Duration.ofSeconds(load.model.waitForPlugins))
                 .orElseThrow(() -> registry.notRegistered(kind, name));
         return Optional.of(registry.service(r, type));
     }
