@@ -59,7 +59,7 @@ public final class DemoModelBuilder {
         if (args.length != 2) {
             throw new IllegalArgumentException("usage: DemoModelBuilder OUT_DIR CHAT_TEMPLATE");
         }
-        Path out = Path.of(args[0]);
+        Path out = Path.of(args[0]).toAbsolutePath().normalize();
         Path stamp = out.resolve(".built-from");
         String inputs = TOKENIZER_PACKAGE + "@" + TOKENIZER_VERSION + " " + Files.readString(Path.of(args[1])).hashCode()
                 + " " + LAYERS + "x" + HIDDEN;

@@ -1,7 +1,5 @@
 package ai.tessera.phi4;
 
-import ai.tessera.demo.NamedWeightPrng;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -26,6 +24,7 @@ import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.nn.DefaultRotaryEmbedding;
 import ai.tessera.nn.LongRopeRotaryEmbedding;
 import ai.tessera.nn.RotaryEmbedding;
+import ai.tessera.demo.NamedWeightPrng;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

@@ -1,7 +1,5 @@
 package ai.tessera.phi4;
 
-import ai.tessera.demo.NamedWeightPrng;
-
 import java.util.Arrays;
 import java.util.Map;
 import java.util.Set;
@@ -9,6 +7,7 @@ import java.util.TreeSet;
 
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
+import ai.tessera.demo.NamedWeightPrng;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;

@@ -1,8 +1,5 @@
 package ai.tessera.core.cli;
 
-import ai.tessera.core.server.PromptCodec;
-import ai.tessera.core.chat.ChatTemplateException;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -11,13 +8,15 @@ import java.util.Optional;
 
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.core.chat.ChatTemplate;
+import ai.tessera.core.chat.ChatTemplateException;
 import ai.tessera.core.engine.TextDecoder;
+import ai.tessera.core.server.PromptCodec;
 import ai.tessera.core.tokenizer.HfTokenizer;
 import ai.tessera.core.tokenizer.IncrementalDetokenizer;
 
 /**
- * Text to token ids and back for the CLI, through the model folder's {@code tokenizer.json} and chat template.
- * A folder without a tokenizer (a dummy model) gives a codec that cannot encode text and decodes nothing.
+ * Text to token ids and back for the CLI and the HTTP API, through the model folder's {@code tokenizer.json} and
+ * chat template. A folder without a tokenizer (a dummy model) gives a codec that cannot encode text and decodes nothing.
  */
 final class TokenizerCodec implements PromptCodec, AutoCloseable {
     private final Path modelDir;
