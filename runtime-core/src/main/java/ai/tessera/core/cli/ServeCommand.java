@@ -27,6 +27,7 @@ import ai.tessera.core.engine.Engine;
 import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.registry.PluginRegistry;
 import ai.tessera.core.registry.Registration;
+import ai.tessera.core.server.NamedPlugin;
 import ai.tessera.core.server.ServedModel;
 import ai.tessera.core.server.ServedModels;
 import com.fasterxml.jackson.core.JsonProcessingException;
@@ -140,8 +141,8 @@ final class ServeCommand implements Callable<Integer> {
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) {
             throw new IllegalArgumentException("--chat-template " + chatTemplate + " is not a file");
         }
-        Optional<ReasoningParser> reasoning = plugin(Kind.REASONING_PARSER, reasoningParser, ReasoningParser.class);
-        Optional<ToolParser> tools = plugin(Kind.TOOL_PARSER, toolCallParser, ToolParser.class);
+        NamedPlugin<ReasoningParser> reasoning = plugin(Kind.REASONING_PARSER, reasoningParser, ReasoningParser.class);
+        NamedPlugin<ToolParser> tools = plugin(Kind.TOOL_PARSER, toolCallParser, ToolParser.class);
         checkPortFree();
 
         ModelSession session = ModelSession.load(registry, folder, load);
@@ -203,14 +204,17 @@ final class ServeCommand implements Callable<Integer> {
                 .build();
     }
 
-    /** A parser by name; like the architecture, it may be waited for with {@code --wait-for-plugins}. */
-    private <T> Optional<T> plugin(Kind kind, String name, Class<T> type) throws InterruptedException {
+    /**
+     * A parser by name: it must be registered at start (or within {@code --wait-for-plugins}), and is then looked up
+     * per request, so that removing or updating its bundle while serving turns it off and on again.
+     */
+    private <T> NamedPlugin<T> plugin(Kind kind, String name, Class<T> type) throws InterruptedException {
         if (name == null) {
-            return Optional.empty();
+            return NamedPlugin.none(type);
         }
-        Registration r = registry.await(kind, name, Duration.ofSeconds(load.model.waitForPlugins))
+        registry.await(kind, name, Duration.ofSeconds(load.model.waitForPlugins))
                 .orElseThrow(() -> registry.notRegistered(kind, name));
-        return Optional.of(registry.service(r, type));
+        return NamedPlugin.of(registry, kind, name, type);
     }
 
     private Map<String, Integer> mmLimits() {

@@ -133,6 +133,8 @@ final class ChatCompletions {
         private final Object[] stopReasons;
         private final ReasoningParser.Stream[] reasoningStreams;
         private final ToolParser.Stream[] toolStreams;
+        /** Looked up once: the whole request uses the parser that was registered when it started. */
+        private final Optional<ReasoningParser> reasoning;
         private final int[] toolCallCounts;
         private int completionTokens;
 
@@ -150,11 +152,12 @@ final class ChatCompletions {
             this.reasoningStreams = new ReasoningParser.Stream[n];
             this.toolStreams = new ToolParser.Stream[n];
             this.toolCallCounts = new int[n];
+            this.reasoning = model.reasoning();
             for (int i = 0; i < n; i++) {
                 texts[i] = new StringBuilder();
                 logprobs.add(new ArrayList<>());
                 int choice = i;
-                model.reasoning().ifPresent(r -> reasoningStreams[choice] = r.newStream());
+                reasoning.ifPresent(r -> reasoningStreams[choice] = r.newStream());
                 if (tools.parse()) {
                     toolStreams[i] = tools.parser().newStream();
                 }
@@ -174,10 +177,10 @@ final class ChatCompletions {
                 String text = texts[i].toString();
                 Map<String, Object> message = new LinkedHashMap<>();
                 message.put("role", "assistant");
-                String reasoning = null;
-                if (model.reasoning().isPresent()) {
-                    ReasoningParser.Extracted split = model.reasoning().get().extract(text);
-                    reasoning = split.reasoning().isEmpty() ? null : split.reasoning();
+                String reasoningText = null;
+                if (reasoning.isPresent()) {
+                    ReasoningParser.Extracted split = reasoning.get().extract(text);
+                    reasoningText = split.reasoning().isEmpty() ? null : split.reasoning();
                     text = split.content();
                 }
                 String finishReason = finish[i];
@@ -190,8 +193,8 @@ final class ChatCompletions {
                     }
                 }
                 message.put("content", text.isEmpty() && message.containsKey("tool_calls") ? null : text);
-                if (reasoning != null) {
-                    message.put("reasoning_content", reasoning);
+                if (reasoningText != null) {
+                    message.put("reasoning_content", reasoningText);
                 }
                 Map<String, Object> choice = new LinkedHashMap<>();
                 choice.put("index", i);

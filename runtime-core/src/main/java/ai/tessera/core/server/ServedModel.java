@@ -18,15 +18,25 @@ import ai.tessera.core.engine.Engine;
  *                          engine step of every request batched with it)
  * @param modalities        what it accepts besides text
  * @param mmLimits          {@code --limit-mm-per-prompt}
- * @param reasoning         the reasoning parser, when {@code --reasoning-parser} chose one
- * @param tools             the tool-call parser, when {@code --tool-call-parser} chose one
+ * @param reasoningParser   the reasoning parser {@code --reasoning-parser} named, looked up per request
+ * @param toolParser        the tool-call parser {@code --tool-call-parser} named, looked up per request
  * @param autoToolChoice    {@code --enable-auto-tool-choice}
  */
 public record ServedModel(String name, String root, long created, Engine engine, PromptCodec codec, int maxModelLen,
                           int vocabSize, java.util.List<String> modalities, Map<String, Integer> mmLimits,
-                          Optional<ReasoningParser> reasoning, Optional<ToolParser> tools, boolean autoToolChoice) {
+                          NamedPlugin<ReasoningParser> reasoningParser, NamedPlugin<ToolParser> toolParser, boolean autoToolChoice) {
     public ServedModel {
         modalities = java.util.List.copyOf(modalities);
         mmLimits = Map.copyOf(mmLimits);
+    }
+
+    /** The reasoning parser now: empty when none was chosen or its bundle is gone. */
+    public Optional<ReasoningParser> reasoning() {
+        return reasoningParser.current();
+    }
+
+    /** The tool-call parser now: empty when none was chosen or its bundle is gone. */
+    public Optional<ToolParser> tools() {
+        return toolParser.current();
     }
 }
