@@ -5,6 +5,7 @@ import ai.tessera.api.AttentionLayerSpec;
 import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.KvCache;
 import ai.tessera.api.Platform;
+import org.bytedeco.pytorch.DeviceOptional;
 import org.bytedeco.pytorch.DoubleOptional;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -41,8 +42,11 @@ public class SdpaAttentionBackend implements AttentionBackend {
         keySlots.index_copy_(0, metadata.slotMapping(), key.to(keySlots.scalar_type()));
         valueSlots.index_copy_(0, metadata.slotMapping(), value.to(valueSlots.scalar_type()));
 
-        Tensor out = torch.empty_like(query);
         boolean grouped = spec.numHeads() != kvHeads;
+        if (allDecoding(metadata)) {
+            return decodeBatch(query, keySlots, valueSlots, metadata, spec, scale, grouped);
+        }
+        Tensor out = torch.empty_like(query);
         for (AttentionMetadata.Sequence seq : metadata.sequences()) {
             Tensor slots = torch.tensor(seq.contextSlots(metadata.blockSize())).to(query.device(), ScalarType.Long);
             // [1, heads, tokens, headDim], the layout SDPA expects
@@ -61,12 +65,68 @@ public class SdpaAttentionBackend implements AttentionBackend {
         return out;
     }
 
+    /** Whether every sequence computes one token, packed one after another: the usual decode step. */
+    private static boolean allDecoding(AttentionMetadata metadata) {
+        int i = 0;
+        for (AttentionMetadata.Sequence seq : metadata.sequences()) {
+            if (seq.queryLength() != 1 || seq.queryStart() != i++) {
+                return false;
+            }
+        }
+        return i > 1;
+    }
+
+    /**
+     * A decode step of many sequences in one SDPA call: their contexts gathered into one padded
+     * {@code [sequences, kvHeads, longest, headDim]} batch with a mask over the padding (and the window), instead of
+     * one call per sequence.
+     */
+    private static Tensor decodeBatch(Tensor query, Tensor keySlots, Tensor valueSlots, AttentionMetadata metadata,
+                                      AttentionLayerSpec spec, double scale, boolean grouped) {
+        int n = metadata.sequences().size();
+        int longest = 0;
+        for (AttentionMetadata.Sequence seq : metadata.sequences()) {
+            longest = Math.max(longest, seq.contextLength());
+        }
+        long[] slots = new long[n * longest];
+        long[] lengths = new long[n];
+        for (int b = 0; b < n; b++) {
+            AttentionMetadata.Sequence seq = metadata.sequences().get(b);
+            long[] context = seq.contextSlots(metadata.blockSize());
+            lengths[b] = context.length;
+            for (int p = 0; p < longest; p++) {
+                // Padding reads any valid slot (the sequence's first); the mask hides it.
+                slots[b * longest + p] = context[p < context.length ? p : 0];
+            }
+        }
+        TensorOptions longs = new TensorOptions(ScalarType.Long).device(new DeviceOptional(query.device()));
+        Tensor index = torch.tensor(slots).to(query.device(), ScalarType.Long);
+        int kvHeads = spec.numKvHeads();
+        int headDim = spec.headDim();
+        Tensor k = keySlots.index_select(0, index).view(n, longest, kvHeads, headDim).transpose(1, 2)
+                .to(query.scalar_type());
+        Tensor v = valueSlots.index_select(0, index).view(n, longest, kvHeads, headDim).transpose(1, 2)
+                .to(query.scalar_type());
+        Tensor q = query.unsqueeze(2);   // [n, heads, 1, headDim]
+        Tensor positions = torch.arange(new Scalar((long) longest), longs).unsqueeze(0);
+        Tensor length = torch.tensor(lengths).to(query.device(), ScalarType.Long).unsqueeze(1);
+        Tensor visible = positions.lt(length);
+        if (spec.slidingWindow().isPresent()) {
+            // The query sits at position length-1 and sees keys less than `window` positions back.
+            visible = visible.logical_and(positions.ge(length.sub(new Scalar((long) spec.slidingWindow().getAsInt()))));
+        }
+        Tensor mask = visible.view(n, 1, 1, longest);
+        Tensor o = torch.scaled_dot_product_attention(q, k, v, new TensorOptional(mask), 0.0, false,
+                new DoubleOptional(scale), grouped);
+        return o.squeeze(2);
+    }
+
     /**
      * Which keys each query may see: causal (queries sit at the end of the context) and, when {@code window} is
      * positive, only keys less than {@code window} positions back.
      */
     private static Tensor mask(AttentionMetadata.Sequence seq, int window, Tensor like) {
-        TensorOptions longs = new TensorOptions(ScalarType.Long).device(new org.bytedeco.pytorch.DeviceOptional(like.device()));
+        TensorOptions longs = new TensorOptions(ScalarType.Long).device(new DeviceOptional(like.device()));
         long context = seq.contextLength();
         Tensor queryPositions = torch.arange(new Scalar(context - seq.queryLength()), new Scalar(context), longs)
                 .unsqueeze(1);
