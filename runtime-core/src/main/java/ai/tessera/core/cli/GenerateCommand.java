@@ -116,13 +116,13 @@ final class GenerateCommand implements Callable<Integer> {
 
     /** Flags first, then generation_config.json, then the OpenAI defaults. */
     private SamplingParams sampling(ModelSession session) {
-        var d = session.defaults();
-        return SamplingParams.builder()
-                .temperature(temperature != null ? temperature : d.temperature().orElse(1.0))
-                .topP(topP != null ? topP : d.topP().orElse(1.0))
-                .topK(topK != null ? topK : d.topK().orElse(0))
-                .minP(minP != null ? minP : d.minP().orElse(0.0))
-                .repetitionPenalty(repetitionPenalty != null ? repetitionPenalty : d.repetitionPenalty().orElse(1.0))
+        SamplingParams d = session.samplingDefaults();
+        return d.toBuilder()
+                .temperature(temperature != null ? temperature : d.temperature())
+                .topP(topP != null ? topP : d.topP())
+                .topK(topK != null ? topK : d.topK())
+                .minP(minP != null ? minP : d.minP())
+                .repetitionPenalty(repetitionPenalty != null ? repetitionPenalty : d.repetitionPenalty())
                 .seed(seed)
                 .maxTokens(maxTokens)
                 .stop(stop)

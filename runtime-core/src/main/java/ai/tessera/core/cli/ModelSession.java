@@ -12,6 +12,7 @@ import ai.tessera.api.Platform;
 import ai.tessera.core.config.DTypes;
 import ai.tessera.core.config.GenerationDefaults;
 import ai.tessera.core.config.JsonModelConfig;
+import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.registry.PluginRegistry;
 import ai.tessera.core.registry.Registration;
 import ai.tessera.core.resolve.LoadedContext;
@@ -104,6 +105,17 @@ final class ModelSession implements AutoCloseable {
 
     GenerationDefaults defaults() {
         return defaults;
+    }
+
+    /** Sampling defaults as vLLM applies them: generation_config.json's values, else OpenAI's. */
+    SamplingParams samplingDefaults() {
+        return SamplingParams.builder()
+                .temperature(defaults.temperature().orElse(1.0))
+                .topP(defaults.topP().orElse(1.0))
+                .topK(defaults.topK().orElse(0))
+                .minP(defaults.minP().orElse(0.0))
+                .repetitionPenalty(defaults.repetitionPenalty().orElse(1.0))
+                .build();
     }
 
     /** End-of-sequence ids: generation_config.json's, else config.json's {@code eos_token_id}. */

@@ -24,7 +24,6 @@ import ai.tessera.api.ReasoningParser;
 import ai.tessera.api.ToolParser;
 import ai.tessera.boot.PluginInfo.Kind;
 import ai.tessera.core.engine.Engine;
-import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.registry.PluginRegistry;
 import ai.tessera.core.registry.Registration;
 import ai.tessera.core.server.NamedPlugin;
@@ -147,7 +146,7 @@ final class ServeCommand implements Callable<Integer> {
 
         ModelSession session = ModelSession.load(registry, folder, load);
         TokenizerCodec codec = TokenizerCodec.forModel(folder, Optional.ofNullable(chatTemplate));
-        Engine started = Engine.start(session.model(), engine.engineConfig(session, 2048, defaults(session),
+        Engine started = Engine.start(session.model(), engine.engineConfig(session, 2048, session.samplingDefaults(),
                 codec.decoder(), seed, codec.eosTokenIds()));
         String name = servedModelName != null ? servedModelName : folder.toAbsolutePath().normalize().getFileName().toString();
         served.setApiKey(apiKey == null || apiKey.isBlank() ? null : apiKey);
@@ -190,18 +189,6 @@ final class ServeCommand implements Callable<Integer> {
             LOG.warning(noVocabSize.getMessage() + ": prompt token ids are not checked against the vocabulary");
             return Integer.MAX_VALUE;
         }
-    }
-
-    /** Generation defaults: generation_config.json's, else OpenAI's. */
-    private static SamplingParams defaults(ModelSession session) {
-        var d = session.defaults();
-        return SamplingParams.builder()
-                .temperature(d.temperature().orElse(1.0))
-                .topP(d.topP().orElse(1.0))
-                .topK(d.topK().orElse(0))
-                .minP(d.minP().orElse(0.0))
-                .repetitionPenalty(d.repetitionPenalty().orElse(1.0))
-                .build();
     }
 
     /**
