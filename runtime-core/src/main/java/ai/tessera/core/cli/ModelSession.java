@@ -35,12 +35,18 @@ final class ModelSession implements AutoCloseable {
     private final Platform platform;
     private final LoadedModel model;
     private final GenerationDefaults defaults;
+    /** The architecture's multimodal processor bound to this model, or null when none is registered. */
+    private final ai.tessera.api.MediaProcessor media;
+    private final List<String> modalities;
 
-    private ModelSession(JsonModelConfig config, Platform platform, LoadedModel model, GenerationDefaults defaults) {
+    private ModelSession(JsonModelConfig config, Platform platform, LoadedModel model, GenerationDefaults defaults,
+                         ai.tessera.api.MediaProcessor media, List<String> modalities) {
         this.config = config;
         this.platform = platform;
         this.model = model;
         this.defaults = defaults;
+        this.media = media;
+        this.modalities = List.copyOf(modalities);
     }
 
     /** The flags that say how a model folder is loaded and where it runs (shared by generate, bench and serve). */
@@ -92,7 +98,31 @@ final class ModelSession implements AutoCloseable {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
                     Optional.of(modelDir), resolver, null));
         }
-        return new ModelSession(config, platform, model, GenerationDefaults.load(modelDir));
+        ai.tessera.api.MediaProcessor media = null;
+        List<String> modalities = List.of();
+        Optional<Registration> processor = registry.find(ai.tessera.boot.PluginInfo.Kind.MULTIMODAL_PROCESSOR, registration.name());
+        if (processor.isPresent()) {
+            try {
+                ai.tessera.api.MultimodalProcessor service = registry.service(processor.get(),
+                        ai.tessera.api.MultimodalProcessor.class);
+                media = service.forModel(config, Optional.of(modelDir));
+                modalities = service.modalities();
+            } catch (ModelLoadException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return new ModelSession(config, platform, model, GenerationDefaults.load(modelDir), media, modalities);
+    }
+
+    /** The model's media processor, when its architecture has one. */
+    Optional<ai.tessera.api.MediaProcessor> media() {
+        return Optional.ofNullable(media);
+    }
+
+    /** What the model takes besides text. */
+    List<String> modalities() {
+        return modalities;
     }
 
     LoadedModel model() {

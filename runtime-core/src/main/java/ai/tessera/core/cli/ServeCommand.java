@@ -26,6 +26,8 @@ import ai.tessera.boot.PluginInfo.Kind;
 import ai.tessera.core.engine.Engine;
 import ai.tessera.core.registry.PluginRegistry;
 import ai.tessera.core.registry.Registration;
+import ai.tessera.core.server.MediaFetcher;
+import ai.tessera.core.server.MediaSupport;
 import ai.tessera.core.server.NamedPlugin;
 import ai.tessera.core.server.ServedModel;
 import ai.tessera.core.server.ServedModels;
@@ -98,6 +100,19 @@ final class ServeCommand implements Callable<Integer> {
             description = "A folder from which requests may read media by file:// URL.")
     Path allowedLocalMediaPath;
 
+    @CommandLine.Option(names = "--mm-processor-kwargs", paramLabel = "JSON",
+            description = "Defaults for the multimodal processor, e.g. '{\"max_pixels\":1003520}'; a request's "
+                    + "mm_processor_kwargs override them.")
+    String mmProcessorKwargs;
+
+    @CommandLine.Option(names = "--media-max-bytes", paramLabel = "BYTES", defaultValue = "32MiB",
+            converter = ByteSizeConverter.class, description = "Largest media item a request may send or link (default 32MiB).")
+    long mediaMaxBytes;
+
+    @CommandLine.Option(names = "--media-fetch-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long fetching one http(s) media URL may take (default 10).")
+    int mediaFetchTimeout;
+
     @CommandLine.Option(names = "--compilation-config", paramLabel = "JSON",
             description = "vLLM's compilation settings, e.g. '{\"cudagraph_capture_sizes\":[1,2,4,8]}'.")
     String compilationConfig;
@@ -137,6 +152,12 @@ final class ServeCommand implements Callable<Integer> {
         if (allowedLocalMediaPath != null && !Files.isDirectory(allowedLocalMediaPath)) {
             throw new IllegalArgumentException("--allowed-local-media-path " + allowedLocalMediaPath + " is not a folder");
         }
+        Map<String, Object> processorKwargs = processorKwargs();
+        if (mediaMaxBytes <= 0 || mediaFetchTimeout <= 0) {
+            throw new IllegalArgumentException("--media-max-bytes and --media-fetch-timeout must be positive, got "
+                    + mediaMaxBytes + " and " + mediaFetchTimeout);
+        }
+        MediaFetcher fetcher = new MediaFetcher(allowedLocalMediaPath, mediaMaxBytes, Duration.ofSeconds(mediaFetchTimeout));
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) {
             throw new IllegalArgumentException("--chat-template " + chatTemplate + " is not a file");
         }
@@ -151,8 +172,9 @@ final class ServeCommand implements Callable<Integer> {
         String name = servedModelName != null ? servedModelName : folder.toAbsolutePath().normalize().getFileName().toString();
         served.setApiKey(apiKey == null || apiKey.isBlank() ? null : apiKey);
         served.add(new ServedModel(name, folder.toAbsolutePath().toString(), System.currentTimeMillis() / 1000, started,
-                codec, started.config().scheduler().maxModelLen(), vocabSize(session), List.of(), limits, reasoning,
-                tools, enableAutoToolChoice));
+                codec, started.config().scheduler().maxModelLen(), vocabSize(session), session.modalities(), limits,
+                reasoning, tools, enableAutoToolChoice, session.media().map(p -> new MediaSupport(p, fetcher,
+                processorKwargs)).orElse(null)));
         try {
             startHttp();
             awaitListening();
@@ -202,6 +224,16 @@ final class ServeCommand implements Callable<Integer> {
         registry.await(kind, name, Duration.ofSeconds(load.model.waitForPlugins))
                 .orElseThrow(() -> registry.notRegistered(kind, name));
         return NamedPlugin.of(registry, kind, name, type);
+    }
+
+    private Map<String, Object> processorKwargs() {
+        if (mmProcessorKwargs == null) {
+            return Map.of();
+        }
+        JsonNode node = json("--mm-processor-kwargs", mmProcessorKwargs);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = new ObjectMapper().convertValue(node, LinkedHashMap.class);
+        return map;
     }
 
     private Map<String, Integer> mmLimits() {
