@@ -60,7 +60,18 @@ public final class ImageDecoding {
         Raster raster = image.getRaster();
         int bands = raster.getNumBands();
         boolean eightBit = raster.getSampleModel().getSampleSize(0) == 8;
-        if (!(cm instanceof IndexColorModel) && eightBit && (bands == 1 || bands == 2)) {
+        if (image.getType() == BufferedImage.TYPE_3BYTE_BGR
+                && raster.getDataBuffer() instanceof java.awt.image.DataBufferByte bytes
+                && raster.getSampleModel() instanceof java.awt.image.PixelInterleavedSampleModel
+                && raster.getSampleModelTranslateX() == 0 && raster.getSampleModelTranslateY() == 0) {
+            // The common case (PNG/JPEG RGB): the pixels as stored, blue first, without a call per pixel.
+            byte[] bgr = bytes.getData();
+            for (int i = 0; i < w * h * 3; i += 3) {
+                rgb[i] = bgr[i + 2];
+                rgb[i + 1] = bgr[i + 1];
+                rgb[i + 2] = bgr[i];
+            }
+        } else if (!(cm instanceof IndexColorModel) && eightBit && (bands == 1 || bands == 2)) {
             // Grey: raw samples, since getRGB would push them through a linear-grey colour space.
             int[] px = new int[bands];
             for (int y = 0, o = 0; y < h; y++) {
@@ -84,8 +95,10 @@ public final class ImageDecoding {
         return new RgbImage(w, h, rgb, source);
     }
 
-    private static int overWhite(int value, int alpha) {
-        return alpha == 255 ? value : (value * alpha + 255 * (255 - alpha) + 127) / 255;
+    /** Pillow's paste of a pixel over white with its alpha as mask, in its own integer arithmetic (÷255 rounded). */
+    static int overWhite(int value, int alpha) {
+        int tmp = value * alpha + 255 * (255 - alpha) + 128;
+        return ((tmp >> 8) + tmp) >> 8;
     }
 
     private static String magic(byte[] data) {
