@@ -100,6 +100,9 @@ final class BenchCommand implements Callable<Integer> {
         List<ThroughputBenchmark.Run> runs = new ArrayList<>();
         TokenizerCodec codecToClose = null;
         JsonNode hf = compareHf ? HfBaseline.measure(modelOptions.modelDir, batchSizes, inputLen, outputLen) : null;
+        JsonNode hfVision = compareHf && encoderBatchSizes != null
+                ? HfBaseline.measureVision(modelOptions.modelDir, encoderBatchSizes, imageSize) : null;
+        java.util.Map<Integer, Double> encoderImagesPerSecond = java.util.Map.of();
         try (ModelSession session = ModelSession.load(registry, modelOptions);
              Engine engine = Engine.start(session.model(), engineOptions.engineConfig(session,
                      Math.max(2048, maxBatch * inputLen), SamplingParams.greedy(), TextDecoder.NONE, 0, List.of()))) {
@@ -113,7 +116,7 @@ final class BenchCommand implements Callable<Integer> {
                 codec = TokenizerCodec.forModel(modelOptions.modelDir);
                 mediaBench = new MediaBench(processor, codec, size[0], size[1]);
                 if (encoderBatchSizes != null) {
-                    mediaBench.encoderRows(session.model(), encoderBatchSizes, 3, out);
+                    encoderImagesPerSecond = mediaBench.encoderRows(session.model(), encoderBatchSizes, 3, out);
                 }
                 codecToClose = codec;
             }
@@ -144,6 +147,9 @@ final class BenchCommand implements Callable<Integer> {
         }
         if (hf != null) {
             HfBaseline.print(hf, runs, out);
+        }
+        if (hfVision != null) {
+            HfBaseline.printVision(hfVision, encoderImagesPerSecond, out);
         }
         return 0;
     }

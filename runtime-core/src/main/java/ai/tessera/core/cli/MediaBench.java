@@ -110,7 +110,9 @@ final class MediaBench {
      * {@code embedMultimodal} with the result copied to the host, so device work is included), per batch size;
      * the best of {@code repeats} runs after one untimed run.
      */
-    void encoderRows(ai.tessera.api.LoadedModel model, int[] batchSizes, int repeats, PrintWriter out) {
+    java.util.Map<Integer, Double> encoderRows(ai.tessera.api.LoadedModel model, int[] batchSizes, int repeats,
+                                               PrintWriter out) {
+        java.util.Map<Integer, Double> imagesPerSecond = new java.util.LinkedHashMap<>();
         out.printf("vision encoder, %dx%d images%n%6s  %20s  %18s  %8s%n", width, height, "images",
                 "processor images/s", "encoder images/s", "tokens");
         Random random = new Random(1);
@@ -138,6 +140,8 @@ final class MediaBench {
             }
             out.printf("%6d  %20.2f  %18.2f  %8d%n", batch, batch / bestProcess, batch / bestEncode, tokens);
             out.flush();
+            imagesPerSecond.put(batch, batch / bestEncode);
         }
+        return imagesPerSecond;
     }
 }
