@@ -41,31 +41,13 @@ class Phi4VisionServeTest {
         Path demo = Artifacts.ROOT.resolve("demo-model/tessera-demo");
         Files.copy(FIXTURES.resolve("phi4v_tiny.config.json"), model.resolve("config.json"));
         Files.copy(demo.resolve("chat_template.jinja"), model.resolve("chat_template.jinja"));
-        writeWordLevelTokenizer(model);
+        WordLevelTokenizer.write(model, 100352, java.util.Map.of(100256, "<|dummy_0|>", 100257, "<|endoftext|>"),
+                "<|endoftext|>");
         server = ServeProcess.start(deploy, work.resolve("serve.log"), "phi4v-key", model.toString(),
                 "--load-format", "dummy", "--dtype", "float32", "--max-model-len", "1024",
                 "--reasoning-parser", "deepseek_r1", "--limit-mm-per-prompt", "{\"image\":3}");
         server.awaitReady(Duration.ofSeconds(180));
         http = new RawHttp(server);
-    }
-
-    /** Words {@code w0 ... w100351} by id, two of them Phi-4's special tokens, split on whitespace. */
-    private static void writeWordLevelTokenizer(Path model) throws java.io.IOException {
-        ObjectNode tokenizer = RawHttp.JSON.createObjectNode();
-        ArrayNode added = tokenizer.putArray("added_tokens");
-        for (Object[] special : new Object[][] {{100256, "<|dummy_0|>"}, {100257, "<|endoftext|>"}}) {
-            added.addObject().put("id", (Integer) special[0]).put("content", (String) special[1]).put("single_word", false)
-                    .put("lstrip", false).put("rstrip", false).put("normalized", false).put("special", true);
-        }
-        tokenizer.putObject("pre_tokenizer").put("type", "Whitespace");
-        ObjectNode wordLevel = tokenizer.putObject("model").put("type", "WordLevel").put("unk_token", "w0");
-        ObjectNode vocab = wordLevel.putObject("vocab");
-        for (int id = 0; id < 100352; id++) {
-            vocab.put(id == 100256 ? "<|dummy_0|>" : id == 100257 ? "<|endoftext|>" : "w" + id, id);
-        }
-        RawHttp.JSON.writeValue(model.resolve("tokenizer.json").toFile(), tokenizer);
-        Files.writeString(model.resolve("tokenizer_config.json"), "{\"eos_token\": \"<|endoftext|>\", "
-                + "\"bos_token\": \"<|endoftext|>\", \"tokenizer_class\": \"PreTrainedTokenizerFast\"}");
     }
 
     @AfterAll
