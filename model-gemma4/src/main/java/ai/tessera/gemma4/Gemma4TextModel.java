@@ -94,18 +94,35 @@ final class Gemma4TextModel implements AutoCloseable {
         return rotary.get(type);
     }
 
+    /** Intermediate results of a forward pass, for tests that locate a difference from transformers. */
+    interface Tap {
+        Tap NONE = new Tap() {
+        };
+
+        /** The Per-Layer Embeddings of the step, {@code [tokens, layers, P]}. */
+        default void perLayerInputs(Tensor inputs) {
+        }
+
+        /** The hidden states {@code [tokens, hidden]} after decoder layer {@code layer}. */
+        default void layerOutput(int layer, Tensor hidden) {
+        }
+    }
+
     /**
      * Hidden states {@code [tokens, hidden_size]} of the batch.
      *
      * @param ids the batch's token ids with any multimodal placeholder replaced by the pad id
      */
     Tensor forward(ForwardBatch batch, Tensor ids) {
-        return forward(batch, ids, embedTokens.forward(ids));
+        return forward(batch, ids, embedTokens.forward(ids), Tap.NONE);
     }
 
     /** The same from given input embeddings (a multimodal model merges its encoders' output into them first). */
-    Tensor forward(ForwardBatch batch, Tensor ids, Tensor inputsEmbeds) {
+    Tensor forward(ForwardBatch batch, Tensor ids, Tensor inputsEmbeds, Tap tap) {
         Tensor perLayerInputs = perLayerEmbeddings == null ? null : perLayerEmbeddings.forward(ids, inputsEmbeds);
+        if (perLayerInputs != null) {
+            tap.perLayerInputs(perLayerInputs);
+        }
         Map<LayerType, CosSin> cosSin = new EnumMap<>(LayerType.class);
         rotary.forEach((type, rope) -> cosSin.put(type, rope.cosSin(batch.positions(), inputsEmbeds.scalar_type())));
         SharedKv shared = new SharedKv();
@@ -117,6 +134,7 @@ final class Gemma4TextModel implements AutoCloseable {
                 hidden = layerScope.keep(layers.get(i).forward(hidden, perLayerInput,
                         cosSin.get(layout.layer(i).type()), batch, shared, layerScope));
             }
+            tap.layerOutput(i, hidden);
         }
         return norm.forward(hidden);
     }

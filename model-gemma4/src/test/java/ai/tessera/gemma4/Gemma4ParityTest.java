@@ -22,6 +22,7 @@ import ai.tessera.api.ModelLoadException;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -189,6 +190,79 @@ class Gemma4ParityTest {
         }
     }
 
+    /**
+     * Prompt 0 layer by layer: the scaled embeddings, the Per-Layer Embeddings each layer gets, and the hidden states
+     * after every decoder layer (which also pins the MoE routing: a different expert choice moves them far).
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {Gemma4Fixture.E2B, Gemma4Fixture.MOE})
+    void hiddenStatesOfEveryLayerMatchTransformers(String name) throws ModelLoadException {
+        Reference ref = reference(name);
+        Gemma4Fixture.Prompt prompt = ref.fixture().prompts().get(0);
+        JsonNode debug = prompt.debug();
+        Gemma4TextModel model = ((Gemma4CausalLm) ref.model()).model();
+        List<float[][]> layers = new ArrayList<>();
+        List<float[][]> perLayerInputs = new ArrayList<>();
+        double maxDelta = 0;
+        try (PagedKvCache cache = allocateCache(ref);
+             PointerScope scope = new PointerScope()) {
+            long[] ids = prompt.inputIds();
+            ForwardBatch batch = batch(cache, List.of(new SequenceStep(ids, 0, BLOCKS_A)), null);
+            Tensor embeds = model.embedTokens().forward(batch.inputIds());
+            maxDelta = Math.max(maxDelta, compareRows(name + " embeddings", rows(embeds),
+                    ref.fixture().matrix(debug.get("embeds"))));
+            model.forward(batch, batch.inputIds(), embeds, new Gemma4TextModel.Tap() {
+                @Override
+                public void perLayerInputs(Tensor inputs) {
+                    for (int i = 0; i < inputs.size(1); i++) {
+                        perLayerInputs.add(rows(inputs.select(1, i)));
+                    }
+                }
+
+                @Override
+                public void layerOutput(int layer, Tensor hidden) {
+                    layers.add(rows(hidden));
+                }
+            });
+        }
+        assertEquals(debug.get("layer_out").size(), layers.size());
+        for (int i = 0; i < layers.size(); i++) {
+            maxDelta = Math.max(maxDelta, compareRows(name + " layer " + i, layers.get(i),
+                    ref.fixture().matrix(debug.get("layer_out").get(i))));
+        }
+        if (debug.has("per_layer_input")) {
+            assertEquals(debug.get("per_layer_input").size(), perLayerInputs.size());
+            for (int i = 0; i < perLayerInputs.size(); i++) {
+                maxDelta = Math.max(maxDelta, compareRows(name + " per-layer input " + i, perLayerInputs.get(i),
+                        ref.fixture().matrix(debug.get("per_layer_input").get(i))));
+            }
+        } else {
+            assertTrue(perLayerInputs.isEmpty(), "a model without PLE has no per-layer inputs");
+        }
+        report.put(name + " prompt 0 hidden states of every layer", String.format("max |Δ| %.3g", maxDelta));
+    }
+
+    private static double compareRows(String where, float[][] actual, float[][] expected) {
+        assertEquals(expected.length, actual.length, where + ": rows");
+        double max = 0;
+        for (int r = 0; r < expected.length; r++) {
+            assertEquals(expected[r].length, actual[r].length, where + ": columns");
+            for (int c = 0; c < expected[r].length; c++) {
+                max = Math.max(max, Math.abs(actual[r][c] - expected[r][c]));
+            }
+        }
+        assertTrue(max <= TOLERANCE, where + ": max |Δ| " + max + " exceeds " + TOLERANCE);
+        return max;
+    }
+
+    private static float[][] rows(Tensor matrix) {
+        float[][] rows = new float[(int) matrix.size(0)][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = values(matrix.select(0, r));
+        }
+        return rows;
+    }
+
     /** The short and the long prompt in one step, then one decode step of both: each sees only its own context. */
     @ParameterizedTest
     @ValueSource(strings = {Gemma4Fixture.E2B, Gemma4Fixture.MOE})
@@ -237,6 +311,17 @@ class Gemma4ParityTest {
 
     /** Runs one packed step and returns the logits rows ({@code logitsIndices} null: every token). */
     static float[][] forward(LoadedModel model, PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
+        Tensor logits = model.forward(batch(cache, seqs, logitsIndices));
+        assertEquals(ScalarType.Float, logits.scalar_type().intern(), "logits must be float32");
+        float[][] rows = new float[(int) logits.size(0)][];
+        for (int r = 0; r < rows.length; r++) {
+            rows[r] = values(logits.select(0, r));
+        }
+        return rows;
+    }
+
+    /** One packed step of {@code seqs}, each computing its tokens from {@code from} on. */
+    static ForwardBatch batch(PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
         List<Long> ids = new ArrayList<>();
         List<Long> positions = new ArrayList<>();
         List<Long> slots = new ArrayList<>();
@@ -253,16 +338,9 @@ class Gemma4ParityTest {
             }
             sequences.add(sequence);
         }
-        ForwardBatch batch = new ForwardBatch(longTensor(ids), longTensor(positions),
+        return new ForwardBatch(longTensor(ids), longTensor(positions),
                 new AttentionMetadata(longTensor(slots), sequences, BLOCK_SIZE), cache,
                 logitsIndices == null ? null : torch.tensor(logitsIndices));
-        Tensor logits = model.forward(batch);
-        assertEquals(ScalarType.Float, logits.scalar_type().intern(), "logits must be float32");
-        float[][] rows = new float[(int) logits.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = values(logits.select(0, r));
-        }
-        return rows;
     }
 
     /**
