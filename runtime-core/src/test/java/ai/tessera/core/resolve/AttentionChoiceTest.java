@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,8 +18,11 @@ import ai.tessera.api.AttentionBackend;
 import ai.tessera.api.AttentionLayerSpec;
 import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.KvCache;
+import ai.tessera.api.ModelConfig;
+import ai.tessera.api.ModelContext;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.Platform;
+import ai.tessera.api.WeightSource;
 import ai.tessera.core.platform.CpuPlatform;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -98,6 +102,45 @@ class AttentionChoiceTest {
         String unknown = assertThrows(ModelLoadException.class, () -> AttentionChoice.forAllLayers(LAYERS,
                 preferring("wide"), "nope", registered(flashAndWide()))).getMessage();
         assertTrue(unknown.startsWith("--attention-backend nope is not registered"), unknown);
+    }
+
+    /** A context that only answers per spec (tests, embedders) still checks every layer against its first choice. */
+    @Test
+    void theDefaultAttentionForAllChecksEveryLayerAgainstTheFirstLayersBackend() throws ModelLoadException {
+        ModelContext perSpec = new ModelContext() {
+            @Override
+            public ModelConfig config() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public WeightSource weights() {
+                throw new UnsupportedOperationException();
+            }
+
+            @Override
+            public Platform platform() {
+                return new CpuPlatform();
+            }
+
+            @Override
+            public ScalarType dtype() {
+                return ScalarType.BFloat16;
+            }
+
+            @Override
+            public Optional<Path> modelDirectory() {
+                return Optional.empty();
+            }
+
+            @Override
+            public AttentionBackend attentionFor(AttentionLayerSpec spec) {
+                return FLASH;
+            }
+        };
+        assertSame(FLASH, perSpec.attentionForAll(List.of(SLIDING, SLIDING)));
+        String message = assertThrows(ModelLoadException.class, () -> perSpec.attentionForAll(LAYERS)).getMessage();
+        assertTrue(message.contains("cannot run layer 4") && message.contains("head_dim 512 exceeds 256"), message);
     }
 
     @Test
