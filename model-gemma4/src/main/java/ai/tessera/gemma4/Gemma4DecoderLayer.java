@@ -30,7 +30,7 @@ final class Gemma4DecoderLayer implements AutoCloseable {
     private final Gemma4Mlp mlp;
     private final Gemma4RmsNorm postFeedforwardLayernorm;
     private final MoeBlock moe;
-    private final PerLayerInput perLayerInput;
+    private final PerLayerInputGate perLayerInputGate;
     private final Tensor layerScalar;
 
     /** The experts beside the dense MLP, with their own norms. */
@@ -68,8 +68,8 @@ final class Gemma4DecoderLayer implements AutoCloseable {
     }
 
     /** The layer's share of the Per-Layer Embeddings, gated by the hidden state. */
-    private record PerLayerInput(Linear gate, Linear projection, Gemma4RmsNorm postNorm) implements AutoCloseable {
-        static PerLayerInput load(WeightSource weights, WeightPrefix layer, Gemma4TextConfig config)
+    private record PerLayerInputGate(Linear gate, Linear projection, Gemma4RmsNorm postNorm) implements AutoCloseable {
+        static PerLayerInputGate load(WeightSource weights, WeightPrefix layer, Gemma4TextConfig config)
                 throws ModelLoadException {
             long hidden = config.hiddenSize();
             int width = config.hiddenSizePerLayerInput();
@@ -79,7 +79,7 @@ final class Gemma4DecoderLayer implements AutoCloseable {
                 Linear projection = guard.add(Linear.load(weights, layer.child("per_layer_projection"), width,
                         hidden, false));
                 Gemma4RmsNorm postNorm = guard.add(norm(weights, layer, "post_per_layer_input_norm", config));
-                return guard.done(new PerLayerInput(gate, projection, postNorm));
+                return guard.done(new PerLayerInputGate(gate, projection, postNorm));
             }
         }
 
@@ -98,7 +98,7 @@ final class Gemma4DecoderLayer implements AutoCloseable {
     private Gemma4DecoderLayer(Gemma4RmsNorm inputLayernorm, Gemma4Attention selfAttn,
                                Gemma4RmsNorm postAttentionLayernorm, Gemma4RmsNorm preFeedforwardLayernorm,
                                Gemma4Mlp mlp, Gemma4RmsNorm postFeedforwardLayernorm, MoeBlock moe,
-                               PerLayerInput perLayerInput, Tensor layerScalar) {
+                               PerLayerInputGate perLayerInputGate, Tensor layerScalar) {
         this.inputLayernorm = inputLayernorm;
         this.selfAttn = selfAttn;
         this.postAttentionLayernorm = postAttentionLayernorm;
@@ -106,7 +106,7 @@ final class Gemma4DecoderLayer implements AutoCloseable {
         this.mlp = mlp;
         this.postFeedforwardLayernorm = postFeedforwardLayernorm;
         this.moe = moe;
-        this.perLayerInput = perLayerInput;
+        this.perLayerInputGate = perLayerInputGate;
         this.layerScalar = Held.hold(layerScalar);
     }
 
@@ -123,11 +123,11 @@ final class Gemma4DecoderLayer implements AutoCloseable {
             Gemma4Mlp mlp = guard.add(Gemma4Mlp.load(weights, prefix.child("mlp"), hidden, intermediate));
             Gemma4RmsNorm postFeedforward = guard.add(norm(weights, prefix, "post_feedforward_layernorm", config));
             MoeBlock moe = config.moe().isPresent() ? guard.add(MoeBlock.load(weights, prefix, config)) : null;
-            PerLayerInput perLayerInput = config.hiddenSizePerLayerInput() > 0
-                    ? guard.add(PerLayerInput.load(weights, prefix, config)) : null;
+            PerLayerInputGate perLayerInputGate = config.hiddenSizePerLayerInput() > 0
+                    ? guard.add(PerLayerInputGate.load(weights, prefix, config)) : null;
             Tensor layerScalar = weights.load(prefix.tensor("layer_scalar"), 1);
             return guard.done(new Gemma4DecoderLayer(inputNorm, attention, postAttention, preFeedforward, mlp,
-                    postFeedforward, moe, perLayerInput, layerScalar));
+                    postFeedforward, moe, perLayerInputGate, layerScalar));
         }
     }
 
@@ -152,8 +152,8 @@ final class Gemma4DecoderLayer implements AutoCloseable {
         }
         hidden = residual.add(postFeedforwardLayernorm.forward(feedForward));
 
-        if (this.perLayerInput != null) {
-            hidden = hidden.add(this.perLayerInput.forward(hidden, perLayerInput));
+        if (perLayerInputGate != null) {
+            hidden = hidden.add(perLayerInputGate.forward(hidden, perLayerInput));
         }
         return hidden.mul(layerScalar);
     }
@@ -169,8 +169,8 @@ final class Gemma4DecoderLayer implements AutoCloseable {
         if (moe != null) {
             moe.close();
         }
-        if (perLayerInput != null) {
-            perLayerInput.close();
+        if (perLayerInputGate != null) {
+            perLayerInputGate.close();
         }
         Held.release(layerScalar);
     }
