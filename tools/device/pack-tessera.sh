@@ -13,7 +13,7 @@ mkdir -p "$app/tools/reference"
 cp -a lib bundles tessera "$app/"
 cp tools/reference/*.py "$app/tools/reference/"
 for jar in "$app"/lib/tokenizers-*.jar; do
-  zip -q -d "$jar" 'native/lib/osx*' 'native/lib/win*' 'native/lib/linux-aarch64*' || true
+  zip -q -d "$jar" 'native/lib/osx*' 'native/lib/win*' 'native/lib/linux-aarch64*' 'nlp/*' || true
 done
 find "$app/lib" -name 'ffmpeg-*.jar' -delete
 for jar in "$app"/lib/jna-*.jar; do   # JNA's dispatch library for every other platform
@@ -23,4 +23,6 @@ done
 grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> .git/info/exclude
 JRE_MODULES=${JRE_MODULES:-java.base,java.logging,jdk.unsupported,java.management,java.naming,java.xml,java.desktop,java.sql,java.net.http,jdk.httpserver,jdk.crypto.ec,jdk.zipfs,java.rmi,java.scripting,java.instrument,jdk.management} \
   "$root/../shared/device/pack-java-gpu.sh" "$app" .device
+# the strongest xz setting buys the megabyte or two that the repository's fixtures need beside it
+xz -dc .device/payload.tar.xz | xz -9e -T2 > .device/payload.tar.xz.new && mv .device/payload.tar.xz.new .device/payload.tar.xz
 du -sh .device
