@@ -1,6 +1,7 @@
 package ai.tessera.core.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -32,12 +33,15 @@ final class ModelSession implements AutoCloseable {
     private static final long DUMMY_WEIGHTS_SEED = 0;
 
     private final JsonModelConfig config;
+    private final Registration architecture;
     private final Platform platform;
     private final LoadedModel model;
     private final GenerationDefaults defaults;
 
-    private ModelSession(JsonModelConfig config, Platform platform, LoadedModel model, GenerationDefaults defaults) {
+    private ModelSession(JsonModelConfig config, Registration architecture, Platform platform, LoadedModel model,
+                         GenerationDefaults defaults) {
         this.config = config;
+        this.architecture = architecture;
         this.platform = platform;
         this.model = model;
         this.defaults = defaults;
@@ -77,9 +81,15 @@ final class ModelSession implements AutoCloseable {
 
     static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options)
             throws ModelLoadException, InterruptedException {
+        return load(registry, modelDir, options, options.model.pluginWait());
+    }
+
+    /** Loads a model folder, waiting up to {@code pluginWait} for its architecture to be registered. */
+    static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options, Duration pluginWait)
+            throws ModelLoadException, InterruptedException {
         JsonModelConfig config = options.model.config(modelDir);
         Resolver resolver = new Resolver(registry);
-        Registration registration = options.model.architecture(registry, config);
+        Registration registration = options.model.architecture(registry, config, pluginWait);
         ModelArchitecture architecture = resolver.architectureService(registration);
         Platform platform = resolver.platform(options.device);
         ScalarType dtype = DTypes.forPlatform(DTypes.resolve(options.dtype, config), platform);
@@ -92,11 +102,16 @@ final class ModelSession implements AutoCloseable {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
                     Optional.of(modelDir), resolver, null));
         }
-        return new ModelSession(config, platform, model, GenerationDefaults.load(modelDir));
+        return new ModelSession(config, registration, platform, model, GenerationDefaults.load(modelDir));
     }
 
     LoadedModel model() {
         return model;
+    }
+
+    /** The registration the model's architecture was loaded from. */
+    Registration architecture() {
+        return architecture;
     }
 
     Platform platform() {

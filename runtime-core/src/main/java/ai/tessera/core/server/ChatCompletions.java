@@ -24,10 +24,9 @@ final class ChatCompletions {
         this.metrics = metrics;
     }
 
-    void handle(ObjectNode body, ServedModels models, HttpServletResponse response) throws IOException,
+    void handle(ObjectNode body, ServedModel model, HttpServletResponse response) throws IOException,
             InterruptedException {
         Fields f = new Fields(body);
-        ServedModel model = models.resolve(f.optionalString("model"));
         ChatMessages chat = ChatMessages.read(body.get("messages"));
         checkMedia(chat, model);
         int n = f.optionalInt("n", 1, 16).orElse(1);
