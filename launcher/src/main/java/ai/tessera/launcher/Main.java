@@ -29,6 +29,8 @@ public final class Main {
 
     public static void main(String[] args) {
         LogSetup.configure();
+        // ImageIO plugins (WebP) sit on this class path; register them while the context class loader sees it.
+        javax.imageio.ImageIO.scanForPlugins();
         System.exit(run(List.of(args), System.out, System.err));
     }
 

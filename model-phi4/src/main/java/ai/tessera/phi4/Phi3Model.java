@@ -89,9 +89,16 @@ final class Phi3Model implements AutoCloseable {
         return attentionSpecs;
     }
 
-    /** Hidden states {@code [tokens, hidden_size]} of the batch's tokens. */
+    /**
+     * Hidden states {@code [tokens, hidden_size]} of the batch's tokens; a multimodal model's encoder outputs, when
+     * the batch carries them, replace the embeddings of their placeholder tokens.
+     */
     Tensor forward(ForwardBatch batch) {
-        return forward(batch, embedTokens.forward(batch.inputIds()));
+        Tensor inputsEmbeds = embedTokens.forward(batch.inputIds());
+        if (batch.multimodal() != null) {
+            batch.multimodal().mergeInto(inputsEmbeds);
+        }
+        return forward(batch, inputsEmbeds);
     }
 
     /** The same from given input embeddings (a multimodal model merges its encoders' output into them first). */

@@ -6,20 +6,24 @@ import org.bytedeco.pytorch.Tensor;
  * The tokens of one engine step, packed sequence after sequence.
  *
  * @param inputIds      int64 {@code [tokens]}
- * @param positions     int64 {@code [tokens]}: each token's position in its sequence (models with M-RoPE get
- *                      their own position layout from their processor)
+ * @param positions     int64 {@code [tokens]}: each token's position in its sequence; for models with
+ *                      {@link LoadedModel#positionSections()} {@code > 1} (M-RoPE) {@code [sections, tokens]}
  * @param attention     where the tokens' keys and values go in the cache and which context each sequence sees
  * @param kvCache       the cache the engine allocated from {@link LoadedModel#attentionLayers()}
  * @param logitsIndices int64 indices into the packed tokens whose logits are wanted (usually each sequence's
  *                      last token); {@code null} means every token
+ * @param multimodal    encoder outputs that replace the embeddings of some of the step's tokens; {@code null}
+ *                      when the step has none
  */
 public record ForwardBatch(Tensor inputIds, Tensor positions, AttentionMetadata attention, KvCache kvCache,
-                           Tensor logitsIndices) {
+                           Tensor logitsIndices, MultimodalEmbeddings multimodal) {
     public ForwardBatch {
-        if (inputIds.dim() != 1 || positions.dim() != 1 || inputIds.size(0) != positions.size(0)) {
-            throw new IllegalArgumentException("inputIds and positions must be 1-D of equal length, got "
-                    + inputIds.dim() + "-D of " + inputIds.size(0) + " and " + positions.dim() + "-D of "
-                    + positions.size(0));
+        long tokens = inputIds.size(0);
+        if (inputIds.dim() != 1 || positions.dim() < 1 || positions.dim() > 2
+                || positions.size(positions.dim() - 1) != tokens) {
+            throw new IllegalArgumentException("inputIds must be 1-D and positions [tokens] or [sections, tokens] of "
+                    + "the same length, got inputIds " + inputIds.dim() + "-D of " + tokens + " and positions "
+                    + positions.dim() + "-D of " + positions.size(positions.dim() - 1));
         }
         long total = 0;
         for (AttentionMetadata.Sequence s : attention.sequences()) {
@@ -29,6 +33,12 @@ public record ForwardBatch(Tensor inputIds, Tensor positions, AttentionMetadata 
             throw new IllegalArgumentException("the sequences' query lengths add up to " + total
                     + " but the batch has " + inputIds.size(0) + " tokens");
         }
+    }
+
+    /** A step with no multimodal embeddings. */
+    public ForwardBatch(Tensor inputIds, Tensor positions, AttentionMetadata attention, KvCache kvCache,
+                        Tensor logitsIndices) {
+        this(inputIds, positions, attention, kvCache, logitsIndices, null);
     }
 
     /** Number of packed tokens. */

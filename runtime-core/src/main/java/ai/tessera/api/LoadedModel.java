@@ -28,6 +28,26 @@ public interface LoadedModel extends AutoCloseable {
         return 0;
     }
 
+    /**
+     * How many rows of positions the model takes: 1 for plain rotary positions, 3 for Qwen2.5-VL's M-RoPE
+     * (temporal, height, width). The engine then passes {@link ForwardBatch#positions()} as
+     * {@code [sections, tokens]}, from {@link MultimodalPrompt#positions()} for prompts that have them.
+     */
+    default int positionSections() {
+        return 1;
+    }
+
+    /**
+     * Runs the encoders over media items (several at once, so the model can batch them).
+     *
+     * @return for each item, its embeddings {@code [item.length(), hidden]} in the model's dtype on its device
+     * @throws IllegalArgumentException when an item's inputs are inconsistent, naming the input and the expected
+     *                                  vs actual shape
+     */
+    default List<Tensor> embedMultimodal(List<MultimodalItem> items) {
+        throw new UnsupportedOperationException("this model takes text only, got " + items.size() + " media item(s)");
+    }
+
     /** Frees the model's native memory. */
     @Override
     void close();

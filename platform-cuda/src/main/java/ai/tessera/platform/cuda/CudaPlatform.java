@@ -16,16 +16,22 @@ public class CudaPlatform implements Platform {
 
     @Override
     public Availability availability() {
-        if (torch.hasHIP()) {
+        return availability(torch.hasCUDA(), torch.hasHIP(), torch.hasCUDA() && torch.cuda_is_available(),
+                torch.hasCUDA() ? torch.cuda_device_count() : 0);
+    }
+
+    /** The policy, for any libtorch build: CUDA builds that see a device, never ROCm builds. */
+    static Availability availability(boolean cudaBuild, boolean hipBuild, boolean deviceVisible, long devices) {
+        if (hipBuild) {
             return Availability.no("the loaded libtorch is a ROCm (HIP) build; use the rocm platform");
         }
-        if (!torch.hasCUDA()) {
+        if (!cudaBuild) {
             return Availability.no("the loaded libtorch was built without CUDA (CPU-only natives on the class path)");
         }
-        if (!torch.cuda_is_available()) {
+        if (!deviceVisible) {
             return Availability.no("libtorch has CUDA but sees no CUDA device");
         }
-        return Availability.yes(torch.cuda_device_count() + " CUDA device(s)");
+        return Availability.yes(devices + " CUDA device(s)");
     }
 
     @Override

@@ -16,13 +16,19 @@ public class RocmPlatform implements Platform {
 
     @Override
     public Availability availability() {
-        if (!torch.hasHIP()) {
+        boolean hip = torch.hasHIP();
+        return availability(hip, hip && torch.cuda_is_available(), hip ? torch.cuda_device_count() : 0);
+    }
+
+    /** The policy, for any libtorch build: ROCm builds that see an AMD GPU (which HIP exposes as cuda devices). */
+    static Availability availability(boolean hipBuild, boolean deviceVisible, long devices) {
+        if (!hipBuild) {
             return Availability.no("the loaded libtorch is not a ROCm (HIP) build");
         }
-        if (!torch.cuda_is_available()) {
+        if (!deviceVisible) {
             return Availability.no("libtorch is a ROCm build but sees no AMD GPU");
         }
-        return Availability.yes(torch.cuda_device_count() + " ROCm device(s)");
+        return Availability.yes(devices + " ROCm device(s)");
     }
 
     @Override

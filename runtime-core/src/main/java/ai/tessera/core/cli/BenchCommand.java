@@ -50,6 +50,19 @@ final class BenchCommand implements Callable<Integer> {
             description = "Untimed runs of the smallest batch first (default: ${DEFAULT-VALUE}).")
     int warmup;
 
+    @CommandLine.Option(names = "--images", paramLabel = "N", defaultValue = "0",
+            description = "Synthetic images per request in the throughput runs, before the --input-len text tokens "
+                    + "(models with a multimodal processor; default: ${DEFAULT-VALUE}).")
+    int images;
+
+    @CommandLine.Option(names = "--image-size", paramLabel = "WxH", defaultValue = "1024x1024",
+            description = "Size of the synthetic images (default: ${DEFAULT-VALUE}).")
+    String imageSize;
+
+    @CommandLine.Option(names = "--encoder-batch-sizes", paramLabel = "N,N,...", split = ",",
+            description = "Also measure the processor and vision encoder alone: images/s for these numbers of images.")
+    int[] encoderBatchSizes;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -71,22 +84,44 @@ final class BenchCommand implements Callable<Integer> {
             maxBatch = Math.max(maxBatch, b);
         }
         if (engineOptions.maxModelLen == null) {
-            engineOptions.maxModelLen = inputLen + outputLen;
+            // an image takes at most a few thousand tokens in the families served (Qwen2.5-VL: 1369 at 1024x1024)
+            engineOptions.maxModelLen = inputLen + outputLen + images * 8192;
         }
         if (maxBatch > engineOptions.maxNumSeqs) {
             throw new IllegalArgumentException("--batch-sizes up to " + maxBatch + " need --max-num-seqs " + maxBatch
                     + " or more, got " + engineOptions.maxNumSeqs);
         }
+        int[] size = MediaBench.size(imageSize);
+        if (images < 0) {
+            throw new IllegalArgumentException("--images must be zero or more, got " + images);
+        }
+        boolean media = images > 0 || (encoderBatchSizes != null && encoderBatchSizes.length > 0);
         PrintWriter out = spec.commandLine().getOut();
         List<ThroughputBenchmark.Run> runs = new ArrayList<>();
+        TokenizerCodec codecToClose = null;
         JsonNode hf = compareHf ? HfBaseline.measure(modelOptions.modelDir, batchSizes, inputLen, outputLen) : null;
+        JsonNode hfVision = compareHf && encoderBatchSizes != null
+                ? HfBaseline.measureVision(modelOptions.modelDir, encoderBatchSizes, imageSize) : null;
+        java.util.Map<Integer, Double> encoderImagesPerSecond = java.util.Map.of();
         try (ModelSession session = ModelSession.load(registry, modelOptions);
              Engine engine = Engine.start(session.model(), engineOptions.engineConfig(session,
                      Math.max(2048, maxBatch * inputLen), SamplingParams.greedy(), TextDecoder.NONE, 0, List.of()))) {
             Random random = new Random(0);
             int vocab = session.vocabSize();
+            MediaBench mediaBench = null;
+            TokenizerCodec codec;
+            if (media) {
+                ai.tessera.api.MediaProcessor processor = session.media().orElseThrow(() -> new IllegalArgumentException(
+                        "--images and --encoder-batch-sizes need a model whose architecture has a multimodal processor"));
+                codec = TokenizerCodec.forModel(modelOptions.modelDir);
+                mediaBench = new MediaBench(processor, codec, size[0], size[1]);
+                if (encoderBatchSizes != null) {
+                    encoderImagesPerSecond = mediaBench.encoderRows(session.model(), encoderBatchSizes, 3, out);
+                }
+                codecToClose = codec;
+            }
             for (int i = 0; i < warmup; i++) {
-                ThroughputBenchmark.run(engine, batchSizes[0], inputLen, outputLen, vocab, random);
+                runOnce(engine, batchSizes[0], vocab, random, mediaBench);
             }
             out.printf("input %d tokens, output %d tokens, %s, %d KV blocks%n", inputLen, outputLen,
                     session.platform().device().str().getString(), engine.stats().numBlocks());
@@ -94,7 +129,7 @@ final class BenchCommand implements Callable<Integer> {
                     "decode s");
             for (int b : batchSizes) {
                 try {
-                    ThroughputBenchmark.Run r = ThroughputBenchmark.run(engine, b, inputLen, outputLen, vocab, random);
+                    ThroughputBenchmark.Run r = runOnce(engine, b, vocab, random, mediaBench);
                     runs.add(r);
                     out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
                             r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
@@ -105,10 +140,25 @@ final class BenchCommand implements Callable<Integer> {
                 }
                 out.flush();
             }
+        } finally {
+            if (codecToClose != null) {
+                codecToClose.close();
+            }
         }
         if (hf != null) {
             HfBaseline.print(hf, runs, out);
         }
+        if (hfVision != null) {
+            HfBaseline.printVision(hfVision, encoderImagesPerSecond, out);
+        }
         return 0;
+    }
+
+    private ThroughputBenchmark.Run runOnce(Engine engine, int batch, int vocab, Random random, MediaBench media)
+            throws InterruptedException {
+        if (media == null || images == 0) {
+            return ThroughputBenchmark.run(engine, batch, inputLen, outputLen, vocab, random);
+        }
+        return ThroughputBenchmark.run(engine, media.requests(batch, images, inputLen, vocab, outputLen, random), outputLen);
     }
 }

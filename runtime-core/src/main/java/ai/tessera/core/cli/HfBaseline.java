@@ -30,13 +30,25 @@ final class HfBaseline {
      */
     static JsonNode measure(Path modelDir, int[] batchSizes, int inputLen, int outputLen)
             throws IOException, InterruptedException {
+        return run(modelDir, "bench", batchSizes, "--input-len", Integer.toString(inputLen), "--output-len",
+                Integer.toString(outputLen));
+    }
+
+    /** transformers' vision encoder alone: images/s at this size for these numbers of images. */
+    static JsonNode measureVision(Path modelDir, int[] batchSizes, String imageSize)
+            throws IOException, InterruptedException {
+        return run(modelDir, "vision-bench", batchSizes, "--image-size", imageSize);
+    }
+
+    private static JsonNode run(Path modelDir, String subcommand, int[] batchSizes, String... more)
+            throws IOException, InterruptedException {
         Path script = script();
         Path result = Files.createTempFile("tessera-hf-bench-", ".json");
-        List<String> command = new ArrayList<>(List.of("python3", script.toString(), "bench",
+        List<String> command = new ArrayList<>(List.of("python3", script.toString(), subcommand,
                 "--config", modelDir.resolve("config.json").toString(),
                 "--batch-sizes", Arrays.stream(batchSizes).mapToObj(Integer::toString).collect(Collectors.joining(",")),
-                "--input-len", Integer.toString(inputLen), "--output-len", Integer.toString(outputLen),
                 "--out", result.toString()));
+        command.addAll(List.of(more));
         Process python = new ProcessBuilder(command).redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         if (!python.waitFor(30, TimeUnit.MINUTES) || python.exitValue() != 0) {
@@ -62,6 +74,20 @@ final class HfBaseline {
             out.printf("%6d  %18.1f  %8s  %17.1f  %8s%n", batch, prefill,
                     ours == null ? "-" : String.format("%.2fx", ours.prefillTokensPerSecond() / prefill), decode,
                     ours == null ? "-" : String.format("%.2fx", ours.decodeTokensPerSecond() / decode));
+        }
+        out.flush();
+    }
+
+    /** transformers' vision images/s beside Tessera's encoder images/s, with the ratio. */
+    static void printVision(JsonNode hf, java.util.Map<Integer, Double> ours, PrintWriter out) {
+        out.printf("transformers %s vision encoder (bfloat16, CUDA); ratio = Tessera / transformers%n",
+                hf.path("device").asText("?"));
+        out.printf("%6s  %18s  %8s%n", "images", "HF images/s", "ratio");
+        for (JsonNode row : hf.path("rows")) {
+            int n = row.path("images").asInt();
+            double theirs = row.path("images_per_s").asDouble();
+            Double mine = ours.get(n);
+            out.printf("%6d  %18.2f  %8s%n", n, theirs, mine == null ? "-" : String.format("%.2fx", mine / theirs));
         }
         out.flush();
     }

@@ -2,7 +2,6 @@ package ai.tessera.core.cli;
 
 import java.time.Duration;
 import java.util.LinkedHashSet;
-import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -13,6 +12,8 @@ import ai.tessera.api.ToolParser;
 import ai.tessera.boot.PluginInfo.Kind;
 import ai.tessera.core.engine.Engine;
 import ai.tessera.core.registry.PluginRegistry;
+import ai.tessera.core.registry.Registration;
+import ai.tessera.core.server.MediaSupport;
 import ai.tessera.core.server.ModelSlot;
 import ai.tessera.core.server.NamedPlugin;
 import ai.tessera.core.server.ServedModel;
@@ -49,9 +50,12 @@ final class ModelLoader implements ModelSlot.Loader {
             codec = TokenizerCodec.forModel(spec.modelDir, Optional.ofNullable(spec.chatTemplate));
             Engine engine = Engine.start(session.model(), spec.engine.engineConfig(session, 2048,
                     session.samplingDefaults(), codec.decoder(), spec.seed, codec.eosTokenIds()));
+            MediaSupport media = session.media().map(p -> new MediaSupport(p, spec.mediaFetcher(),
+                    spec.processorKwargs())).orElse(null);
             ServedModel served = new ServedModel(spec.servedName(), spec.modelDir.toAbsolutePath().toString(),
                     System.currentTimeMillis() / 1000, engine, codec, engine.config().scheduler().maxModelLen(),
-                    vocabSize(session), List.of(), spec.mmLimits(), reasoning, tools, spec.enableAutoToolChoice);
+                    vocabSize(session), session.modalities(), spec.mmLimits(), reasoning, tools,
+                    spec.enableAutoToolChoice, media);
             TokenizerCodec openCodec = codec;
             return new ModelSlot.Version(served, session.architecture(), bundlesOf(session), () -> {
                 // the engine first: it owns the KV cache and runs the model until it stops
@@ -68,13 +72,17 @@ final class ModelLoader implements ModelSlot.Loader {
         }
     }
 
-    /** The bundles of the architecture and the platform: the code this version runs besides runtime-core's. */
+    /**
+     * The bundles of the architecture, its multimodal processor and the platform: the code this version runs besides
+     * runtime-core's.
+     */
     private static Set<Long> bundlesOf(ModelSession session) {
         Set<Long> ids = new LinkedHashSet<>();
         Bundle architecture = session.architecture().bundle();
         if (architecture != null) {
             ids.add(architecture.getBundleId());
         }
+        session.processor().map(Registration::bundle).ifPresent(b -> ids.add(b.getBundleId()));
         Bundle platform = FrameworkUtil.getBundle(session.platform().getClass());
         if (platform != null) {
             ids.add(platform.getBundleId());

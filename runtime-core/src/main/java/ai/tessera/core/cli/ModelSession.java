@@ -37,14 +37,23 @@ final class ModelSession implements AutoCloseable {
     private final Platform platform;
     private final LoadedModel model;
     private final GenerationDefaults defaults;
+    /** The architecture's multimodal processor bound to this model, or null when none is registered. */
+    private final ai.tessera.api.MediaProcessor media;
+    private final List<String> modalities;
+    /** The registration of the media processor, or null. */
+    private final Registration processor;
 
     private ModelSession(JsonModelConfig config, Registration architecture, Platform platform, LoadedModel model,
-                         GenerationDefaults defaults) {
+                         GenerationDefaults defaults, ai.tessera.api.MediaProcessor media, List<String> modalities,
+                         Registration processor) {
         this.config = config;
         this.architecture = architecture;
         this.platform = platform;
         this.model = model;
         this.defaults = defaults;
+        this.media = media;
+        this.modalities = List.copyOf(modalities);
+        this.processor = processor;
     }
 
     /** The flags that say how a model folder is loaded and where it runs (shared by generate, bench and serve). */
@@ -102,7 +111,37 @@ final class ModelSession implements AutoCloseable {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
                     Optional.of(modelDir), resolver, null));
         }
-        return new ModelSession(config, registration, platform, model, GenerationDefaults.load(modelDir));
+        ai.tessera.api.MediaProcessor media = null;
+        List<String> modalities = List.of();
+        Optional<Registration> processor = registry.find(ai.tessera.boot.PluginInfo.Kind.MULTIMODAL_PROCESSOR, registration.name());
+        if (processor.isPresent()) {
+            try {
+                ai.tessera.api.MultimodalProcessor service = registry.service(processor.get(),
+                        ai.tessera.api.MultimodalProcessor.class);
+                media = service.forModel(config, Optional.of(modelDir));
+                modalities = service.modalities();
+            } catch (ModelLoadException | RuntimeException e) {
+                model.close();
+                throw e;
+            }
+        }
+        return new ModelSession(config, registration, platform, model, GenerationDefaults.load(modelDir), media,
+                modalities, processor.orElse(null));
+    }
+
+    /** The model's media processor, when its architecture has one. */
+    Optional<ai.tessera.api.MediaProcessor> media() {
+        return Optional.ofNullable(media);
+    }
+
+    /** What the model takes besides text. */
+    List<String> modalities() {
+        return modalities;
+    }
+
+    /** The registration of the model's multimodal processor, when its architecture has one. */
+    Optional<Registration> processor() {
+        return Optional.ofNullable(processor);
     }
 
     LoadedModel model() {

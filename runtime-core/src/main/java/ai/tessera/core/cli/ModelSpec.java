@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 
+import ai.tessera.core.server.MediaFetcher;
 import ai.tessera.core.server.ModelSlot;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -64,6 +65,19 @@ final class ModelSpec {
             description = "A folder from which requests may read media by file:// URL.")
     Path allowedLocalMediaPath;
 
+    @CommandLine.Option(names = "--mm-processor-kwargs", paramLabel = "JSON",
+            description = "Defaults for the multimodal processor, e.g. '{\"max_pixels\":1003520}'; a request's "
+                    + "mm_processor_kwargs override them.")
+    String mmProcessorKwargs;
+
+    @CommandLine.Option(names = "--media-max-bytes", paramLabel = "BYTES", defaultValue = "32MiB",
+            converter = ByteSizeConverter.class, description = "Largest media item a request may send or link (default 32MiB).")
+    long mediaMaxBytes;
+
+    @CommandLine.Option(names = "--media-fetch-timeout", paramLabel = "SECONDS", defaultValue = "10",
+            description = "How long fetching one http(s) media URL may take (default 10).")
+    int mediaFetchTimeout;
+
     @CommandLine.Option(names = "--compilation-config", paramLabel = "JSON",
             description = "vLLM's compilation settings, e.g. '{\"cudagraph_capture_sizes\":[1,2,4,8]}'.")
     String compilationConfig;
@@ -117,9 +131,30 @@ final class ModelSpec {
         if (allowedLocalMediaPath != null && !Files.isDirectory(allowedLocalMediaPath)) {
             throw new IllegalArgumentException("--allowed-local-media-path " + allowedLocalMediaPath + " is not a folder");
         }
+        processorKwargs();
+        if (mediaMaxBytes <= 0 || mediaFetchTimeout <= 0) {
+            throw new IllegalArgumentException("--media-max-bytes and --media-fetch-timeout must be positive, got "
+                    + mediaMaxBytes + " and " + mediaFetchTimeout);
+        }
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) {
             throw new IllegalArgumentException("--chat-template " + chatTemplate + " is not a file");
         }
+    }
+
+    /** {@code --mm-processor-kwargs} as a map (empty when not given). */
+    Map<String, Object> processorKwargs() {
+        if (mmProcessorKwargs == null) {
+            return Map.of();
+        }
+        JsonNode node = json("--mm-processor-kwargs", mmProcessorKwargs);
+        @SuppressWarnings("unchecked")
+        Map<String, Object> map = new ObjectMapper().convertValue(node, LinkedHashMap.class);
+        return map;
+    }
+
+    /** What fetches the media URLs of this model's requests. */
+    MediaFetcher mediaFetcher() {
+        return new MediaFetcher(allowedLocalMediaPath, mediaMaxBytes, Duration.ofSeconds(mediaFetchTimeout));
     }
 
     Map<String, Integer> mmLimits() {

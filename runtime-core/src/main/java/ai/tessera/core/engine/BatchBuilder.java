@@ -6,6 +6,8 @@ import java.util.List;
 import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.KvCache;
+import ai.tessera.api.MultimodalEmbeddings;
+import ai.tessera.api.MultimodalItem;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -15,7 +17,8 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * Packs a scheduled step into the model's input: token ids and positions sequence after sequence, the cache
  * slot of each token, each sequence's query range, context length and block table, and the indices of the
- * tokens whose logits are sampled (each sequence's last token, except for a partial prefill chunk).
+ * tokens whose logits are sampled (each sequence's last token, except for a partial prefill chunk); for
+ * requests with media, the rows of their encoder outputs that this step's tokens take.
  */
 final class BatchBuilder {
     private BatchBuilder() {
@@ -25,11 +28,13 @@ final class BatchBuilder {
     record Packed(ForwardBatch batch, List<RequestState> sampled) {
     }
 
-    static Packed build(ScheduledStep step, KvCache cache, Device device) {
+    static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections) {
         int blockSize = cache.blockSize();
         int total = step.totalTokens();
         long[] ids = new long[total];
-        long[] positions = new long[total];
+        long[] positions = new long[total * positionSections];
+        List<Tensor> mediaRows = new ArrayList<>();
+        List<Long> mediaIndices = new ArrayList<>();
         long[] slots = new long[total];
         List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
         List<Long> logitRows = new ArrayList<>();
@@ -44,9 +49,12 @@ final class BatchBuilder {
             }
             for (int p = r.numComputed; p < r.numComputed + e.numNewTokens(); p++, t++) {
                 ids[t] = r.token(p);
-                positions[t] = p;
+                for (int section = 0; section < positionSections; section++) {
+                    positions[section * total + t] = r.position(section, p);
+                }
                 slots[t] = table[p / blockSize] * blockSize + p % blockSize;
             }
+            addMediaRows(r, r.numComputed, e.numNewTokens(), start, mediaRows, mediaIndices);
             sequences.add(new AttentionMetadata.Sequence(start, e.numNewTokens(), r.numComputed + e.numNewTokens(),
                     table, r.numTokens()));
             if (e.samples()) {
@@ -56,9 +64,37 @@ final class BatchBuilder {
         }
         long[] rows = logitRows.stream().mapToLong(Long::longValue).toArray();
         AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize);
-        ForwardBatch batch = new ForwardBatch(toDevice(ids, device), toDevice(positions, device), metadata, cache,
-                toDevice(rows, device));
+        Tensor positionTensor = toDevice(positions, device);
+        if (positionSections > 1) {
+            positionTensor = positionTensor.view(positionSections, total);
+        }
+        MultimodalEmbeddings media = mediaRows.isEmpty() ? null : new MultimodalEmbeddings(
+                torch.cat(new org.bytedeco.pytorch.TensorVector(mediaRows.toArray(new Tensor[0]))),
+                toDevice(mediaIndices.stream().mapToLong(Long::longValue).toArray(), device));
+        ForwardBatch batch = new ForwardBatch(toDevice(ids, device), positionTensor, metadata, cache,
+                toDevice(rows, device), media);
         return new Packed(batch, sampled);
+    }
+
+    /** The encoder-output rows for tokens {@code [from, from + count)} of {@code r}, packed from index {@code packedStart}. */
+    private static void addMediaRows(RequestState r, int from, int count, int packedStart, List<Tensor> rows,
+                                     List<Long> indices) {
+        if (!r.overlapsMedia(from, count)) {
+            return;
+        }
+        List<MultimodalItem> items = r.multimodal.items();
+        for (int i = 0; i < items.size(); i++) {
+            MultimodalItem item = items.get(i);
+            int lo = Math.max(item.offset(), from);
+            int hi = Math.min(item.offset() + item.length(), from + count);
+            if (lo >= hi) {
+                continue;
+            }
+            rows.add(r.mmEmbeddings.get(i).narrow(0, lo - item.offset(), hi - lo));
+            for (int p = lo; p < hi; p++) {
+                indices.add((long) packedStart + p - from);
+            }
+        }
     }
 
     static Tensor toDevice(long[] values, Device device) {

@@ -272,6 +272,7 @@ public final class Engine implements AutoCloseable {
         scheduler.remove(r);
         r.finishReason = FinishReason.ABORT;
         live.remove(id);
+        r.releaseMedia();
         publishStats();
         r.publisher.emit(output(r, new int[0], List.of(), ""));
         r.publisher.complete();
@@ -285,8 +286,14 @@ public final class Engine implements AutoCloseable {
             return;
         }
         List<Runnable> deliveries = new ArrayList<>();
+        step = encodeMedia(step, deliveries);
+        if (step.isEmpty()) {
+            publishStats();
+            deliveries.forEach(Runnable::run);
+            return;
+        }
         try (PointerScope scope = new PointerScope()) {
-            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device());
+            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections());
             Tensor logits = model.forward(packed.batch());
             Sampler.Result sampled = sampler.sample(logits, packed.sampled());
             scheduler.advance(step);
@@ -304,15 +311,61 @@ public final class Engine implements AutoCloseable {
                 RequestState r = entry.request();
                 if (!r.finished()) {
                     scheduler.remove(r);
-                    r.finishReason = FinishReason.ABORT;
-                    live.remove(r.id);
-                    deliveries.add(() -> r.publisher.fail(new IllegalStateException("request " + r.id
-                            + " failed in an engine step: " + e.getMessage(), e)));
+                    finishFailed(r, "an engine step failed: " + e.getMessage(), e, deliveries);
                 }
             }
         }
         publishStats();
         deliveries.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs the encoders for requests whose media this step reaches for the first time (outside the step's pointer
+     * scope: the embeddings live until the request ends). A request whose media fail to encode fails alone and
+     * leaves the step.
+     */
+    private ScheduledStep encodeMedia(ScheduledStep step, List<Runnable> deliveries) {
+        List<ScheduledStep.Entry> kept = new ArrayList<>();
+        for (ScheduledStep.Entry e : step.entries()) {
+            RequestState r = e.request();
+            if (r.mmEmbeddings == null && r.overlapsMedia(r.numComputed, e.numNewTokens())) {
+                try {
+                    List<Tensor> embeddings = model.embedMultimodal(r.multimodal.items());
+                    checkEmbeddings(r, embeddings);
+                    r.mmEmbeddings = embeddings;
+                    r.multimodal.close();
+                } catch (RuntimeException ex) {
+                    LOG.log(Level.WARNING, "encoding the media of request " + r.id + " failed", ex);
+                    scheduler.remove(r);
+                    finishFailed(r, "its media could not be encoded: " + ex.getMessage(), ex, deliveries);
+                    continue;
+                }
+            }
+            kept.add(e);
+        }
+        return kept.size() == step.entries().size() ? step : new ScheduledStep(kept, step.preempted());
+    }
+
+    private static void checkEmbeddings(RequestState r, List<Tensor> embeddings) {
+        List<ai.tessera.api.MultimodalItem> items = r.multimodal.items();
+        if (embeddings.size() != items.size()) {
+            throw new IllegalStateException("the model returned " + embeddings.size() + " embeddings for "
+                    + items.size() + " media items");
+        }
+        for (int i = 0; i < items.size(); i++) {
+            if (embeddings.get(i).dim() != 2 || embeddings.get(i).size(0) != items.get(i).length()) {
+                throw new IllegalStateException("the " + items.get(i).modality() + " item " + i + " takes "
+                        + items.get(i).length() + " tokens but the model's encoder returned "
+                        + java.util.Arrays.toString(embeddings.get(i).shape()));
+            }
+        }
+    }
+
+    private void finishFailed(RequestState r, String why, RuntimeException cause, List<Runnable> deliveries) {
+        r.finishReason = FinishReason.ABORT;
+        live.remove(r.id);
+        r.releaseMedia();
+        deliveries.add(() -> r.publisher.fail(new IllegalStateException("request " + r.id + " failed: " + why, cause)));
     }
 
     /** Appends a sampled token, decides whether the request is done, and returns the delivery of its delta. */
@@ -340,6 +393,7 @@ public final class Engine implements AutoCloseable {
         }
         scheduler.remove(r);
         live.remove(r.id);
+        r.releaseMedia();
         return () -> {
             r.publisher.emit(out);
             r.publisher.complete();
@@ -355,6 +409,7 @@ public final class Engine implements AutoCloseable {
             scheduler.remove(r);
             r.finishReason = FinishReason.ABORT;
             live.remove(r.id);
+            r.releaseMedia();
             r.publisher.fail(new IllegalStateException(r + " could not be scheduled: " + blocks.freeBlocks()
                     + " of " + blocks.numBlocks() + " KV cache blocks are free"));
             break;

@@ -5,6 +5,10 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.SplittableRandom;
 
+import ai.tessera.api.MultimodalItem;
+import ai.tessera.api.MultimodalPrompt;
+import org.bytedeco.pytorch.Tensor;
+
 /**
  * The engine's bookkeeping for one request: its tokens (prompt, then generated), how many of them have KV in
  * the cache, its block table and its output state. Only the engine thread touches it.
@@ -37,6 +41,13 @@ final class RequestState {
     final RequestPublisher publisher;
     FinishReason finishReason;
     Object stopReason;
+    /** The prompt's media, or null; its encoder inputs are closed once encoded. */
+    final MultimodalPrompt multimodal;
+    /** Per item, its encoder output, kept until the request ends (a preempted request recomputes from them). */
+    List<Tensor> mmEmbeddings;
+    /** Mixed into the hash of the block where the first media item starts, so equal prefixes share only with equal media. */
+    private final long mediaSeed;
+    private final int firstMediaToken;
 
     RequestState(GenerationRequest request, SamplingParams params, OutputText text, RequestPublisher publisher) {
         this.id = request.requestId();
@@ -47,6 +58,49 @@ final class RequestState {
         this.rng = params.seed() == null ? null : new SplittableRandom(params.seed());
         this.text = text;
         this.publisher = publisher;
+        this.multimodal = request.multimodal();
+        long seed = 0;
+        int first = Integer.MAX_VALUE;
+        if (multimodal != null) {
+            for (MultimodalItem item : multimodal.items()) {
+                seed = seed * 31 + item.contentHash().hashCode() + 0x632BE59BD9B4E019L * item.offset();
+                first = Math.min(first, item.offset());
+            }
+        }
+        this.mediaSeed = seed == 0 && first != Integer.MAX_VALUE ? 1 : seed;
+        this.firstMediaToken = first;
+    }
+
+    /** Whether tokens {@code [start, start + length)} take media embeddings. */
+    boolean overlapsMedia(int start, int length) {
+        if (multimodal == null) {
+            return false;
+        }
+        for (MultimodalItem item : multimodal.items()) {
+            if (item.offset() < start + length && start < item.offset() + item.length()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Position of token {@code i} in rotary section {@code section}: from the processor for the prompt, else shifted. */
+    long position(int section, int i) {
+        if (multimodal == null || multimodal.positions() == null) {
+            return i;
+        }
+        return i < promptLength ? multimodal.positions()[section][i] : i + multimodal.positionDelta();
+    }
+
+    /** Frees the media embeddings and inputs; the request has ended. */
+    void releaseMedia() {
+        if (mmEmbeddings != null) {
+            mmEmbeddings.forEach(Tensor::close);
+            mmEmbeddings = null;
+        }
+        if (multimodal != null) {
+            multimodal.close();
+        }
     }
 
     int numTokens() {
@@ -98,6 +152,9 @@ final class RequestState {
                         + (numTokens - b * blockSize) + " of " + blockSize + " tokens");
             }
             long parent = b == 0 ? 0 : blockHashes[b - 1];
+            if (firstMediaToken >= b * blockSize && firstMediaToken < (b + 1) * blockSize) {
+                parent ^= mediaSeed;
+            }
             if (numBlockHashes == blockHashes.length) {
                 blockHashes = Arrays.copyOf(blockHashes, blockHashes.length * 2);
             }

@@ -41,10 +41,7 @@ public final class ThroughputBenchmark {
             throw new IllegalArgumentException("batch, input length, output length and vocabulary must be positive,"
                     + " got " + batch + ", " + inputLen + ", " + outputLen + " and " + vocab);
         }
-        SamplingParams params = SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(outputLen).build();
-        CountDownLatch finished = new CountDownLatch(batch);
-        AtomicLong lastFirstToken = new AtomicLong();
-        AtomicReference<Throwable> error = new AtomicReference<>();
+        SamplingParams params = sampling(outputLen);
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < batch; i++) {
             int[] ids = new int[inputLen];
@@ -53,6 +50,24 @@ public final class ThroughputBenchmark {
             }
             requests.add(GenerationRequest.of(ids, params));
         }
+        return run(engine, requests, outputLen);
+    }
+
+    /** Greedy, {@code ignore_eos}, exactly {@code outputLen} tokens: what every benchmark request samples with. */
+    public static SamplingParams sampling(int outputLen) {
+        return SamplingParams.builder().temperature(0).ignoreEos(true).maxTokens(outputLen).build();
+    }
+
+    /** Runs prepared requests (sampling with {@link #sampling}) at once and waits for them. */
+    public static Run run(Engine engine, List<GenerationRequest> requests, int outputLen) throws InterruptedException {
+        int batch = requests.size();
+        long promptTokens = 0;
+        for (GenerationRequest r : requests) {
+            promptTokens += r.promptLength();
+        }
+        CountDownLatch finished = new CountDownLatch(batch);
+        AtomicLong lastFirstToken = new AtomicLong();
+        AtomicReference<Throwable> error = new AtomicReference<>();
         long start = System.nanoTime();
         for (GenerationRequest request : requests) {
             engine.generate(request).subscribe(new Flow.Subscriber<>() {
@@ -88,6 +103,6 @@ public final class ThroughputBenchmark {
             throw new IllegalStateException("a benchmark request failed: " + error.get().getMessage(), error.get());
         }
         return new Run(batch, (lastFirstToken.get() - start) / 1e9, (end - lastFirstToken.get()) / 1e9,
-                (long) batch * inputLen, (long) batch * (outputLen - 1));
+                promptTokens, (long) batch * (outputLen - 1));
     }
 }

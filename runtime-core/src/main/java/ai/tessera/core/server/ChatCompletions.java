@@ -10,6 +10,7 @@ import java.util.UUID;
 
 import ai.tessera.api.ReasoningParser;
 import ai.tessera.api.ToolParser;
+import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -27,7 +28,9 @@ final class ChatCompletions {
     void handle(ObjectNode body, ServedModel model, HttpServletResponse response) throws IOException,
             InterruptedException {
         Fields f = new Fields(body);
-        ChatMessages chat = ChatMessages.read(body.get("messages"));
+        MediaSupport media = model.media();
+        ChatMessages chat = ChatMessages.read(body.get("messages"),
+                media == null ? null : media.processor()::placeholderText);
         checkMedia(chat, model);
         int n = f.optionalInt("n", 1, 16).orElse(1);
         boolean stream = f.bool("stream", false);
@@ -46,14 +49,30 @@ final class ChatCompletions {
                     + e.getMessage());
         }
         int[] promptIds = model.codec().encode(prompt, false);
-        SamplingParams sampling = SamplingFields.read(f, model, promptIds.length, logprobs);
-
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
+        List<MultimodalPrompt> processed = new ArrayList<>();
+        if (!chat.media.isEmpty()) {
+            MediaRequest mediaRequest = MediaRequest.read(chat, body, media);
+            // one processed prompt per choice: the engine frees each when its request ends
+            for (int i = 0; i < n; i++) {
+                processed.add(mediaRequest.process(promptIds));
+            }
+            promptIds = processed.get(0).tokenIds();
+        }
+        SamplingParams sampling;
+        try {
+            sampling = SamplingFields.read(f, model, promptIds.length, logprobs);
+        } catch (RuntimeException e) {
+            processed.forEach(MultimodalPrompt::close);
+            throw e;
+        }
+
         long created = System.currentTimeMillis() / 1000;
         List<GenerationRequest> requests = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             SamplingParams p = sampling.toBuilder().seed(SamplingFields.seedFor(sampling, i)).build();
-            requests.add(new GenerationRequest(id + "-" + i, promptIds, p));
+            requests.add(processed.isEmpty() ? new GenerationRequest(id + "-" + i, promptIds, p)
+                    : GenerationRequest.of(id + "-" + i, processed.get(i), p));
         }
         Outputs outputs = new Outputs(model.engine());
         outputs.submitAll(requests);
@@ -113,8 +132,9 @@ final class ChatCompletions {
                         + "provided in one prompt (--limit-mm-per-prompt), got " + e.getValue());
             }
         }
-        if (!chat.mediaCounts.isEmpty()) {
-            throw OpenAiException.badRequest("messages", "Media input is not processed by this server yet");
+        if (!chat.mediaCounts.isEmpty() && model.media() == null) {
+            throw OpenAiException.badRequest("messages", "The model '" + model.name() + "' has no multimodal "
+                    + "processor registered for its architecture, so it cannot take media");
         }
     }
 

@@ -11,24 +11,46 @@ import com.fasterxml.jackson.databind.JsonNode;
 
 /**
  * The {@code messages} of a chat request, checked and turned into what chat templates expect: text content parts
- * joined into a string (as vLLM does for templates that take strings), media parts counted per modality.
+ * joined into a string (as vLLM does for templates that take strings), media parts counted per modality and, for a
+ * model that takes media, replaced by the model's placeholder text (placeholders first, then the text, as vLLM's
+ * "string" content format does).
  */
 final class ChatMessages {
+    /** A media content part, in prompt order. */
+    record MediaPart(String modality, JsonNode part, String where) {
+    }
+
+    /** The placeholder text of the {@code index}-th (1-based) item of a modality. */
+    interface Placeholders {
+        String text(String modality, int index);
+    }
+
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
     private static final Map<String, String> PART_MODALITY = Map.of("image_url", "image", "input_audio", "audio",
             "audio_url", "audio", "video_url", "video");
 
     final List<Map<String, Object>> messages = new ArrayList<>();
     final Map<String, Integer> mediaCounts = new HashMap<>();
+    final List<MediaPart> media = new ArrayList<>();
+    private final Placeholders placeholders;
+
+    private ChatMessages(Placeholders placeholders) {
+        this.placeholders = placeholders;
+    }
 
     static ChatMessages read(JsonNode node) {
+        return read(node, null);
+    }
+
+    /** @param placeholders the model's placeholder texts, or null when it takes text only */
+    static ChatMessages read(JsonNode node, Placeholders placeholders) {
         if (node == null || node.isNull()) {
             throw OpenAiException.badRequest("messages", "'messages' is required");
         }
         if (!node.isArray() || node.isEmpty()) {
             throw OpenAiException.badRequest("messages", "'messages' must be a non-empty list of messages");
         }
-        ChatMessages result = new ChatMessages();
+        ChatMessages result = new ChatMessages(placeholders);
         int i = 0;
         for (JsonNode m : node) {
             result.messages.add(result.message(m, "messages[" + i++ + "]"));
@@ -73,6 +95,7 @@ final class ChatMessages {
 
     private String joinParts(JsonNode parts, String where) {
         StringBuilder text = new StringBuilder();
+        List<String> placed = new ArrayList<>();
         int i = 0;
         for (JsonNode part : parts) {
             String at = where + "[" + i++ + "]";
@@ -90,13 +113,24 @@ final class ChatMessages {
                 }
                 text.append(t.asText());
             } else if (PART_MODALITY.containsKey(type.asText())) {
-                mediaCounts.merge(PART_MODALITY.get(type.asText()), 1, Integer::sum);
+                String modality = PART_MODALITY.get(type.asText());
+                int index = mediaCounts.merge(modality, 1, Integer::sum);
+                media.add(new MediaPart(modality, part, at));
+                if (placeholders != null) {
+                    placed.add(placeholders.text(modality, index));
+                }
             } else {
                 throw OpenAiException.badRequest(at + ".type", "unknown content part type '" + type.asText()
                         + "'; expected text, image_url, input_audio, audio_url or video_url");
             }
         }
-        return text.toString();
+        if (placed.isEmpty()) {
+            return text.toString();
+        }
+        if (text.length() > 0) {
+            placed.add(text.toString());
+        }
+        return String.join("\n", placed);
     }
 
     /** Assistant tool calls as templates expect them: arguments parsed back into objects where they are JSON. */

@@ -21,10 +21,12 @@ import ai.tessera.core.engine.Engine;
  * @param reasoningParser   the reasoning parser {@code --reasoning-parser} named, looked up per request
  * @param toolParser        the tool-call parser {@code --tool-call-parser} named, looked up per request
  * @param autoToolChoice    {@code --enable-auto-tool-choice}
+ * @param media             how it takes media, or {@code null} for a text-only model
  */
 public record ServedModel(String name, String root, long created, Engine engine, PromptCodec codec, int maxModelLen,
                           int vocabSize, java.util.List<String> modalities, Map<String, Integer> mmLimits,
-                          NamedPlugin<ReasoningParser> reasoningParser, NamedPlugin<ToolParser> toolParser, boolean autoToolChoice) {
+                          NamedPlugin<ReasoningParser> reasoningParser, NamedPlugin<ToolParser> toolParser, boolean autoToolChoice,
+                          MediaSupport media) {
     public ServedModel {
         modalities = java.util.List.copyOf(modalities);
         mmLimits = Map.copyOf(mmLimits);

@@ -89,7 +89,7 @@ class SchedulerTest {
         ScheduledStep step = s.schedule();
         try (PointerScope scope = new PointerScope();
              PagedKvCache cache = PagedKvCache.allocate(TinyModelSpecs.one(), 10, BS, new Device("cpu"))) {
-            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, new Device("cpu"));
+            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, new Device("cpu"), 1);
             assertEquals(40, packed.batch().tokens());
             List<AttentionMetadata.Sequence> seqs = packed.batch().attention().sequences();
             assertEquals(new AttentionMetadata.Sequence(0, 20, 20, new long[0]).queryLength(), seqs.get(0).queryLength());

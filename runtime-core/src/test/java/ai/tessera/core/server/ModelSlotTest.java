@@ -45,7 +45,7 @@ class ModelSlotTest {
 
     private ModelSlot.Version version(int n) {
         ServedModel model = new ServedModel("m", "/models/m", n, null, null, 16, 100, List.of(), Map.of(),
-                NamedPlugin.none(ReasoningParser.class), NamedPlugin.none(ToolParser.class), false);
+                NamedPlugin.none(ReasoningParser.class), NamedPlugin.none(ToolParser.class), false, null);
         return new ModelSlot.Version(model, null, Set.of(BUNDLE), () -> events.add("close " + n));
     }
 
