@@ -100,6 +100,8 @@ public final class Container implements AutoCloseable {
                 + settings.configFolder().toAbsolutePath());
         props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
         props.put("tessera.etc", settings.configFolder().toAbsolutePath().toString());
+        // Model configurations load only while `tessera serve` runs, not for `plugins` or `generate`.
+        props.put("tessera.models.deferred", "true");
         props.put("felix.fileinstall.poll", "500");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.bundles.new.start", "true");

@@ -29,11 +29,17 @@ import org.osgi.service.component.annotations.Reference;
  * served model, e.g. from a file {@code etc/ai.tessera.model-NAME.cfg} that FileInstall picks up. Adding one loads
  * the model, editing it reloads that model (draining its requests), deleting it unloads it. An edit that does not
  * parse is logged and not applied: the model keeps serving its previous configuration.
+ *
+ * <p>Under Tessera's launcher (framework property {@value #DEFERRED} = true) configurations are only applied while
+ * {@code tessera serve} runs, so that {@code tessera plugins} or {@code generate} load no model; in another
+ * container (e.g. Karaf) they are applied as they come.
  */
 @Component(service = {ManagedServiceFactory.class, ModelConfigurations.class}, immediate = true,
         property = Constants.SERVICE_PID + "=" + ModelConfigurations.FACTORY_PID)
 public class ModelConfigurations implements ManagedServiceFactory {
     static final String FACTORY_PID = "ai.tessera.model";
+    /** Framework property: apply configurations only between {@link #startServing()} and {@link #stopServing()}. */
+    static final String DEFERRED = "tessera.models.deferred";
     private static final Logger LOG = Logger.getLogger(ModelConfigurations.class.getName());
     private static final String FILE_KEY = "felix.fileinstall.filename";
 
@@ -45,6 +51,11 @@ public class ModelConfigurations implements ManagedServiceFactory {
     private final PluginRegistry registry;
     private final Path home;
     private final Map<String, Applied> applied = new ConcurrentHashMap<>();
+    /** The latest properties of every configuration, applied or not (by PID). */
+    private final Map<String, Map<String, Object>> received = new LinkedHashMap<>();
+    private final boolean deferred;
+    /** Whether configurations are applied as they come; guarded by this. */
+    private boolean serving;
     /** Configurations seen, applied or rejected: {@code serve} waits until those in etc/ are. */
     private final Set<String> sourcesSeen = Collections.synchronizedSet(new HashSet<>());
 
@@ -54,6 +65,8 @@ public class ModelConfigurations implements ManagedServiceFactory {
         this.registry = registry;
         String home = context.getProperty("tessera.home");
         this.home = Path.of(home != null ? home : ".").toAbsolutePath().normalize();
+        this.deferred = Boolean.parseBoolean(context.getProperty(DEFERRED));
+        this.serving = !deferred;
     }
 
     @Override
@@ -72,8 +85,23 @@ public class ModelConfigurations implements ManagedServiceFactory {
             String key = keys.nextElement();
             props.put(key, properties.get(key));
         }
+        received.put(pid, props);
+        if (serving) {
+            apply(pid, props);
+        } else {
+            sourcesSeen.add(sourceOf(pid, props));
+        }
+    }
+
+    /** Where a configuration came from: its file name, else its PID. */
+    private static String sourceOf(String pid, Map<String, Object> props) {
         Object file = props.get(FILE_KEY);
-        String source = file != null ? fileName(file.toString()) : "configuration " + pid;
+        return file != null ? fileName(file.toString()) : "configuration " + pid;
+    }
+
+    private void apply(String pid, Map<String, Object> props) {
+        Object file = props.get(FILE_KEY);
+        String source = sourceOf(pid, props);
         Applied previous = applied.get(pid);
         ModelSpec spec;
         try {
@@ -110,14 +138,20 @@ public class ModelConfigurations implements ManagedServiceFactory {
 
     @Override
     public synchronized void deleted(String pid) {
+        received.remove(pid);
+        unload(pid);
+    }
+
+    private void unload(String pid) {
         Applied gone = applied.remove(pid);
         if (gone != null) {
-            LOG.info(gone.source() + " was deleted: unloading model " + gone.name());
-            served.close(gone.name(), gone.source() + " was deleted");
+            LOG.info(gone.source() + (received.containsKey(pid) ? ": serve ended, unloading model "
+                    : " was deleted: unloading model ") + gone.name());
+            served.close(gone.name(), received.containsKey(pid) ? "serve ended" : gone.source() + " was deleted");
         }
     }
 
-    /** How many configurations (by file name, or PID without a file) have been seen, applied or not. */
+    /** Whether a configuration (by file name, or PID without a file) has been received, applied or not. */
     boolean seen(String source) {
         return sourcesSeen.contains(source);
     }
@@ -127,11 +161,23 @@ public class ModelConfigurations implements ManagedServiceFactory {
         return applied.values().stream().map(a -> a.spec().engine.maxNumSeqs).toList();
     }
 
+    /** Applies every configuration received so far, and the later ones as they come ({@code serve} starts). */
+    synchronized void startServing() {
+        serving = true;
+        received.forEach(this::apply);
+    }
+
+    /** Unloads the configured models again, under the launcher ({@code serve} ends). */
+    synchronized void stopServing() {
+        if (deferred) {
+            serving = false;
+            List.copyOf(applied.keySet()).forEach(this::unload);
+        }
+    }
+
     @Deactivate
     synchronized void deactivate() {
-        for (String pid : List.copyOf(applied.keySet())) {
-            deleted(pid);
-        }
+        List.copyOf(applied.keySet()).forEach(this::unload);
     }
 
     /** The file name of a FileInstall configuration (its key is a URL or a path). */

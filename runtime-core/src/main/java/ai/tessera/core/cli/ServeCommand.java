@@ -103,24 +103,25 @@ final class ServeCommand implements Callable<Integer> {
         checkPortFree();
         served.setApiKey(apiKey == null || apiKey.isBlank() ? null : apiKey);
 
-        String cliModel = null;
-        int maxNumSeqs;
         if (fromEtc) {
             awaitConfigurations(configured);
-            maxNumSeqs = configurations.maxNumSeqs().stream().mapToInt(Integer::intValue).sum();
-        } else {
-            cliModel = model.servedName();
-            ModelSlot slot = served.open(cliModel, model.modelDir.toAbsolutePath().toString(), "the serve command",
-                    model.settings(), new ModelLoader(registry, model), model.load.model.pluginWait(), false);
-            ModelSlot.State state = slot.awaitSettled();
-            if (state != ModelSlot.State.READY) {
-                String why = slot.detail();
-                served.close(cliModel, "it did not load");
-                throw new IllegalArgumentException(why);
-            }
-            maxNumSeqs = model.engine.maxNumSeqs;
         }
+        // the models of etc/ load in the background from now on, and follow their files while serve runs
+        configurations.startServing();
+        String cliModel = null;
         try {
+            int maxNumSeqs = 0;
+            if (!fromEtc) {
+                ModelSlot slot = served.open(model.servedName(), model.modelDir.toAbsolutePath().toString(),
+                        "the serve command", model.settings(), new ModelLoader(registry, model),
+                        model.load.model.pluginWait(), false);
+                cliModel = slot.name();
+                if (slot.awaitSettled() != ModelSlot.State.READY) {
+                    throw new IllegalArgumentException(slot.detail());
+                }
+                maxNumSeqs = model.engine.maxNumSeqs;
+            }
+            maxNumSeqs += configurations.maxNumSeqs().stream().mapToInt(Integer::intValue).sum();
             startHttp(maxNumSeqs);
             awaitListening();
             LOG.info("serving " + describe() + " on http://" + host + ":" + port + "/v1" + (apiKey != null
@@ -131,6 +132,7 @@ final class ServeCommand implements Callable<Integer> {
             if (cliModel != null) {
                 served.close(cliModel, "serve stopped");
             }
+            configurations.stopServing();
         }
         return 0;
     }

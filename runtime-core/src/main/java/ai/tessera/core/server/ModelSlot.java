@@ -150,6 +150,8 @@ public final class ModelSlot {
     private Version version;
     /** Bundles that were stopped while a load ran: a version that uses one is stale as soon as it is loaded. */
     private final Set<Long> stoppedWhileLoading = new HashSet<>();
+    /** The slot's thread while it runs a loader (which may wait for plugins indefinitely), else null. */
+    private Thread loadingThread;
 
     /**
      * @param root   the model folder, as {@code /v1/models} shows it
@@ -326,6 +328,10 @@ public final class ModelSlot {
         try {
             settings = newSettings;
             loader = newLoader;
+            if (loadingThread != null) {
+                // a load of the old configuration, perhaps waiting for a plugin that never comes: superseded
+                loadingThread.interrupt();
+            }
             if (state == State.READY || state == State.FAILED) {
                 // stop admitting now; the slot's thread drains and closes the version
                 state = State.LOADING;
@@ -427,6 +433,7 @@ public final class ModelSlot {
                 detail = reason;
                 stoppedWhileLoading.clear();
                 current = loader;
+                loadingThread = Thread.currentThread();
                 changed.signalAll();
             } finally {
                 lock.unlock();
@@ -436,21 +443,27 @@ public final class ModelSlot {
             try {
                 loaded = current.load(pluginWait, this::loadingStatus);
             } catch (InterruptedException e) {
-                LOG.fine("model " + name + ": load interrupted (the slot was closed)");
+                LOG.fine("model " + name + ": load interrupted (the slot was closed or reconfigured)");
+                loadDone();
                 return;
             } catch (Exception | LinkageError e) {
-                if (failed(e, logFailure)) {
+                if (loadDone() != current || failed(e, logFailure)) {
+                    // superseded by a new configuration (its reload is queued), failed, or closed
                     return;
                 }
                 reason = "reloading: a plugin was stopped while the model loaded";
                 continue;
             }
+            boolean superseded;
             boolean stale;
             lock.lock();
             try {
-                stale = state == State.REMOVED || loader != current || !loaded.stillRegistered()
+                loadingThread = null;
+                // a new configuration arrived while this one loaded: its reload is queued behind this task
+                superseded = loader != current;
+                stale = state == State.REMOVED || !loaded.stillRegistered()
                         || loaded.bundleIds.stream().anyMatch(stoppedWhileLoading::contains);
-                if (!stale) {
+                if (!superseded && !stale) {
                     version = loaded;
                     state = State.READY;
                     detail = "ready";
@@ -459,7 +472,7 @@ public final class ModelSlot {
             } finally {
                 lock.unlock();
             }
-            if (!stale) {
+            if (!superseded && !stale) {
                 Registration a = loaded.architecture;
                 LOG.info("serving model " + name + " (" + source + ")" + (a == null ? "" : " as " + a.name() + " from "
                         + a.bundleName() + " " + a.bundleVersion()) + ", loaded in "
@@ -467,7 +480,21 @@ public final class ModelSlot {
                 return;
             }
             closeVersion(loaded);
-            reason = "reloading: a plugin it used was stopped or the configuration changed while it loaded";
+            if (superseded) {
+                return;
+            }
+            reason = "reloading: a plugin it used was stopped while it loaded";
+        }
+    }
+
+    /** The load on the slot's thread has ended; returns the loader configured now. */
+    private Loader loadDone() {
+        lock.lock();
+        try {
+            loadingThread = null;
+            return loader;
+        } finally {
+            lock.unlock();
         }
     }
 

@@ -217,6 +217,23 @@ class ModelSlotTest {
     }
 
     @Test
+    void anEditAppliesAtOnceEvenWhileTheOldConfigurationWaitsForAPluginThatNeverComes() throws Exception {
+        CountDownLatch never = new CountDownLatch(1);
+        open(SETTINGS, (wait, status) -> {
+            status.accept("waiting for architecture Typo to be registered");
+            never.await();
+            return version(99);
+        });
+        Thread.sleep(100);
+        assertEquals("waiting for architecture Typo to be registered", slot.detail());
+        slot.reconfigure(SETTINGS, counting(), "the architecture name was fixed");
+        try (ModelSlot.Lease lease = slot.acquire()) {
+            assertEquals(1L, versionOf(lease));
+        }
+        assertEquals(List.of("load 1"), events);
+    }
+
+    @Test
     void aClosedModelAnswers404AndIsFreed() throws Exception {
         open(SETTINGS, counting());
         slot.awaitSettled();
