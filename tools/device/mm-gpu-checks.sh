@@ -33,7 +33,7 @@ bench() { # FAMILY CONFIG VOCAB SPECIALS...
   mkdir -p "$work/$family" && cp "$config" "$work/$family/config.json"
   wordlevel_tokenizer "$work/$family" "$vocab" "$@"
   step "$family: tessera bench (bf16, CUDA, dummy weights) with transformers in the same run"
-  timeout 420 bash .device/run-on-gpu.sh sh -c "\$APP/tessera bench --model $work/$family --load-format dummy \
+  timeout ${FAMILY_TIMEOUT:-420} bash .device/run-on-gpu.sh sh -c "\$APP/tessera bench --model $work/$family --load-format dummy \
     --device cuda --dtype bfloat16 --batch-sizes 1,8 --input-len 128 --output-len 64 --images 1 \
     --image-size 1024x1024 --encoder-batch-sizes 1,8 --gpu-memory-utilization ${GPU_UTIL:-0.85} --compare-hf" \
     > "$OUT/${family}_bench.txt" 2> "$OUT/${family}_bench.log"

@@ -101,6 +101,34 @@ class CliProcessTest {
         assertTrue(overridden.err().contains("No architecture named 'OtherForCausalLM'"), overridden.err());
     }
 
+    /** A tiny Gemma 4 (both head sizes, PLE, KV sharing) with random weights, served by the model-gemma4 bundle. */
+    @Test
+    void gemma4GeneratesInTheContainerAndRefusesABackendThatIsNotThere(@TempDir Path model) throws Exception {
+        Files.writeString(model.resolve("config.json"), "{\"architectures\":[\"Gemma4ForConditionalGeneration\"],"
+                + "\"model_type\":\"gemma4\",\"vision_config\":{\"hidden_size\":16},\"text_config\":{"
+                + "\"vocab_size\":512,\"vocab_size_per_layer_input\":512,\"hidden_size\":32,"
+                + "\"intermediate_size\":64,\"num_hidden_layers\":4,\"num_attention_heads\":2,"
+                + "\"num_key_value_heads\":1,\"head_dim\":16,\"global_head_dim\":32,\"sliding_window\":4,"
+                + "\"hidden_size_per_layer_input\":8,\"num_kv_shared_layers\":2,\"use_double_wide_mlp\":true,"
+                + "\"final_logit_softcapping\":30.0,\"layer_types\":[\"sliding_attention\",\"full_attention\","
+                + "\"sliding_attention\",\"full_attention\"],\"max_position_embeddings\":256}}");
+        Result resolved = run("resolve", model.toString());
+        assertEquals(0, resolved.code(), resolved.err());
+        assertTrue(resolved.out().contains("ai.tessera.model-gemma4"), resolved.out());
+
+        Result r = run("generate", "--model", model.toString(), "--load-format", "dummy", "--prompt-token-ids",
+                "2,10,20,30,40,50,60", "--max-tokens", "6", "--temperature", "0", "--ignore-eos");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("7 prompt tokens, 6 generated"), r.err());
+        assertTrue(r.err().contains("loads the text decoder only"), "the missing towers are said: " + r.err());
+
+        Result refused = run("generate", "--model", model.toString(), "--load-format", "dummy",
+                "--prompt-token-ids", "2,10", "--attention-backend", "nope");
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("--attention-backend nope is not registered. Registered attention"
+                + " backends: [sdpa]"), refused.err());
+    }
+
     @Test
     void badUsageExitsWithTwo() throws Exception {
         Result r = run("plugins", "--no-such-flag");

@@ -1,5 +1,9 @@
 /**
- * Bundle for Gemma 4 (Gemma4ForConditionalGeneration, Gemma4ForCausalLM). It registers its services through Declarative Services once its issue implements them;
- * until then it deliberately registers nothing rather than a service that would pretend to work.
+ * Gemma 4 text decoders: {@link ai.tessera.gemma4.Gemma4ForConditionalGeneration} (the released checkpoints, text
+ * part) and {@link ai.tessera.gemma4.Gemma4ForCausalLM} (text-only), dense and mixture-of-experts. The classes mirror
+ * transformers' {@code modeling_gemma4.py}: {@code Gemma4TextAttention}, {@code Gemma4TextMLP},
+ * {@code Gemma4TextRouter}, {@code Gemma4TextExperts}, {@code Gemma4TextDecoderLayer}, {@code Gemma4TextModel}, with
+ * sliding and full layers of different head sizes, proportional RoPE, Per-Layer Embeddings, KV sharing and final
+ * logit soft-capping. The vision and audio towers are not implemented.
  */
 package ai.tessera.gemma4;

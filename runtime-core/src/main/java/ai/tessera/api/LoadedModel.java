@@ -8,7 +8,10 @@ import org.osgi.annotation.versioning.ConsumerType;
 /** A model ready to run: its attention layers (for sizing the KV cache) and a forward pass to logits. */
 @ConsumerType
 public interface LoadedModel extends AutoCloseable {
-    /** One entry per attention layer, in order; models with mixed layers (Gemma 4) give mixed specs. */
+    /**
+     * One entry per layer of the KV cache, in order; models with mixed layers (Gemma 4) give mixed specs. A layer
+     * that attends over another layer's keys and values (Gemma 4's KV sharing) has no cache layer of its own.
+     */
     List<AttentionLayerSpec> attentionLayers();
 
     /**

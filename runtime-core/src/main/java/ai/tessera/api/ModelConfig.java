@@ -16,6 +16,15 @@ public interface ModelConfig {
 
     boolean has(String path);
 
+    /**
+     * Whether {@code path} is present with the JSON value {@code null} (transformers' {@code None}), which some keys
+     * distinguish from an absent key: Gemma 4's {@code hidden_size_per_layer_input} defaults to 256 when absent but
+     * turns Per-Layer Embeddings off when null. {@link #has} is false for both.
+     */
+    default boolean isNull(String path) {
+        return false;
+    }
+
     int getInt(String path) throws ModelLoadException;
 
     int getInt(String path, int fallback);
@@ -30,6 +39,15 @@ public interface ModelConfig {
 
     /** A list of numbers, e.g. {@code rope_scaling.short_factor}; empty when absent. */
     List<Double> getDoubles(String path);
+
+    /**
+     * A list of strings, e.g. Gemma 4's {@code layer_types}; empty when absent.
+     *
+     * @throws ModelLoadException naming the key when it is not a list of strings
+     */
+    default List<String> getStrings(String path) throws ModelLoadException {
+        return List.of();
+    }
 
     /** The sub-configuration at {@code path} (e.g. {@code text_config}), or empty. */
     Optional<ModelConfig> section(String path);

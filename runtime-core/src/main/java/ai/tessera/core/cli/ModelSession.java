@@ -70,6 +70,12 @@ final class ModelSession implements AutoCloseable {
                 description = "cpu, cuda, rocm, or auto (the best available).")
         String device;
 
+        @CommandLine.Option(names = "--attention-backend", paramLabel = "NAME",
+                description = "The attention backend of every layer (e.g. sdpa; `tessera plugins` lists them) instead"
+                        + " of the platform's preference; a backend that cannot run some layer of the model is an"
+                        + " error before the weights load.")
+        String attentionBackend;
+
         @CommandLine.Mixin
         ModelOptions model = new ModelOptions();
     }
@@ -109,7 +115,7 @@ final class ModelSession implements AutoCloseable {
         try (ModelWeights weights = WeightSources.open(modelDir, options.loadFormat, dtype, platform.device(),
                 DUMMY_WEIGHTS_SEED)) {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
-                    Optional.of(modelDir), resolver, null));
+                    Optional.of(modelDir), resolver, attentionBackend(options)));
         }
         ai.tessera.api.MediaProcessor media = null;
         List<String> modalities = List.of();
@@ -142,6 +148,15 @@ final class ModelSession implements AutoCloseable {
     /** The registration of the model's multimodal processor, when its architecture has one. */
     Optional<Registration> processor() {
         return Optional.ofNullable(processor);
+    }
+
+    /** {@code --attention-backend}, or {@code null} for the platform's preference. */
+    private static String attentionBackend(LoadOptions options) {
+        String name = options.attentionBackend;
+        if (name != null && name.isBlank()) {
+            throw new IllegalArgumentException("--attention-backend needs a backend name, got an empty one");
+        }
+        return name;
     }
 
     LoadedModel model() {

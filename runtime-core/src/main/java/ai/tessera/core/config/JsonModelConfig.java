@@ -55,6 +55,17 @@ public final class JsonModelConfig implements ModelConfig {
     }
 
     @Override
+    public boolean isNull(String path) {
+        int dot = path.lastIndexOf('.');
+        JsonNode parent = dot < 0 ? root : node(path.substring(0, dot));
+        if (parent == null || !parent.isObject()) {
+            return false;
+        }
+        JsonNode value = parent.get(dot < 0 ? path : path.substring(dot + 1));
+        return value != null && value.isNull();
+    }
+
+    @Override
     public int getInt(String path) throws ModelLoadException {
         JsonNode node = required(path, "an integer");
         if (!node.canConvertToInt() || node.isFloatingPointNumber() && node.asDouble() != node.asInt()) {
@@ -98,6 +109,25 @@ public final class JsonModelConfig implements ModelConfig {
         List<Double> values = new ArrayList<>();
         if (node != null && node.isArray()) {
             node.forEach(v -> values.add(v.asDouble()));
+        }
+        return values;
+    }
+
+    @Override
+    public List<String> getStrings(String path) throws ModelLoadException {
+        JsonNode node = node(path);
+        List<String> values = new ArrayList<>();
+        if (node == null) {
+            return values;
+        }
+        if (!node.isArray()) {
+            throw new ModelLoadException("config.json '" + path + "' must be a list of strings, got " + node);
+        }
+        for (JsonNode v : node) {
+            if (!v.isTextual()) {
+                throw new ModelLoadException("config.json '" + path + "' must be a list of strings, got " + node);
+            }
+            values.add(v.asText());
         }
         return values;
     }

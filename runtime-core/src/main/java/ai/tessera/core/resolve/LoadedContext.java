@@ -1,6 +1,7 @@
 package ai.tessera.core.resolve;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 import ai.tessera.api.AttentionBackend;
@@ -12,7 +13,11 @@ import ai.tessera.api.Platform;
 import ai.tessera.api.WeightSource;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
-/** The {@link ModelContext} the container hands an architecture. */
+/**
+ * The {@link ModelContext} the container hands an architecture.
+ *
+ * @param forcedAttention the backend {@code --attention-backend} named for every layer, or {@code null}
+ */
 public record LoadedContext(ModelConfig config, WeightSource weights, Platform platform, ScalarType dtype,
                             Optional<Path> modelDirectory, Resolver resolver, String forcedAttention)
         implements ModelContext {
@@ -20,5 +25,10 @@ public record LoadedContext(ModelConfig config, WeightSource weights, Platform p
     @Override
     public AttentionBackend attentionFor(AttentionLayerSpec spec) throws ModelLoadException {
         return resolver.attention(spec, platform, forcedAttention);
+    }
+
+    @Override
+    public AttentionBackend attentionForAll(List<AttentionLayerSpec> layers) throws ModelLoadException {
+        return resolver.attentionForAll(layers, platform, forcedAttention);
     }
 }

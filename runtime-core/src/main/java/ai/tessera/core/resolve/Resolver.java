@@ -61,6 +61,23 @@ public final class Resolver {
                         + "runtime-core should always be. Registered: " + registry.names(Kind.PLATFORM)));
     }
 
+    /** One attention backend for all {@code layers}: see {@link AttentionChoice#forAllLayers}. */
+    public AttentionBackend attentionForAll(List<AttentionLayerSpec> layers, Platform platform, String forced)
+            throws ModelLoadException {
+        return AttentionChoice.forAllLayers(layers, platform, forced, new AttentionChoice.Backends() {
+            @Override
+            public Optional<AttentionBackend> find(String name) {
+                return registry.find(Kind.ATTENTION_BACKEND, name)
+                        .map(r -> registry.service(r, AttentionBackend.class));
+            }
+
+            @Override
+            public List<String> names() {
+                return registry.names(Kind.ATTENTION_BACKEND);
+            }
+        });
+    }
+
     /** The attention backend for one layer: {@code forced} if given, else the platform's first choice that fits. */
     public AttentionBackend attention(AttentionLayerSpec spec, Platform platform, String forced) throws ModelLoadException {
         List<String> candidates = forced != null ? List.of(forced) : platform.attentionPreference();

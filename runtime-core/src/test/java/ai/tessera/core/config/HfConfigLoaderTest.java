@@ -36,6 +36,21 @@ class HfConfigLoaderTest {
     }
 
     @Test
+    void nullIsToldApartFromAbsentAndStringListsAreRead() throws ModelLoadException {
+        JsonModelConfig config = HfConfigLoader.fromJson("{\"t\":{\"ple\":null,\"n\":3,\"types\":[\"a\",\"b\"],"
+                + "\"mixed\":[\"a\",1]}}", null);
+        assertTrue(config.isNull("t.ple"));
+        assertFalse(config.has("t.ple"), "has() is false for null, as for absent");
+        assertFalse(config.isNull("t.absent"));
+        assertFalse(config.isNull("t.n"));
+        assertTrue(config.section("t").orElseThrow().isNull("ple"), "sections answer too");
+        assertEquals(List.of("a", "b"), config.getStrings("t.types"));
+        assertEquals(List.of(), config.getStrings("t.absent"));
+        String message = assertThrows(ModelLoadException.class, () -> config.getStrings("t.mixed")).getMessage();
+        assertTrue(message.contains("'t.mixed' must be a list of strings"), message);
+    }
+
+    @Test
     void invalidOverridesAreNamed() {
         String message = assertThrows(ModelLoadException.class,
                 () -> HfConfigLoader.fromJson(CONFIG, "{hidden_size: 3}")).getMessage();
