@@ -1,6 +1,7 @@
 package ai.tessera.it;
 
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -17,10 +18,17 @@ final class RawHttp {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    private final ServeProcess server;
+    private final int port;
+    private final String apiKey;
 
     RawHttp(ServeProcess server) {
-        this.server = server;
+        this(server.port, server.apiKey);
+    }
+
+    /** A server on 127.0.0.1:port that wants {@code apiKey} (null: none). */
+    RawHttp(int port, String apiKey) {
+        this.port = port;
+        this.apiKey = apiKey;
     }
 
     /** A status and body. */
@@ -31,7 +39,11 @@ final class RawHttp {
     }
 
     Reply get(String path) throws IOException, InterruptedException {
-        return send(request(path, "Bearer " + server.apiKey).GET().build());
+        return send(request(path, bearer()).GET().build());
+    }
+
+    private String bearer() {
+        return apiKey == null ? null : "Bearer " + apiKey;
     }
 
     /** POSTs {@code body} as JSON with {@code authorization} (null: no header). */
@@ -41,7 +53,7 @@ final class RawHttp {
     }
 
     Reply post(String path, String body) throws IOException, InterruptedException {
-        return post(path, body, "Bearer " + server.apiKey);
+        return post(path, body, bearer());
     }
 
     Reply send(String method, String path, String authorization) throws IOException, InterruptedException {
@@ -49,7 +61,8 @@ final class RawHttp {
     }
 
     private HttpRequest.Builder request(String path, String authorization) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(server.uri(path)).timeout(Duration.ofSeconds(60));
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                .timeout(Duration.ofSeconds(60));
         if (authorization != null) {
             b.header("Authorization", authorization);
         }
@@ -59,5 +72,15 @@ final class RawHttp {
     private Reply send(HttpRequest request) throws IOException, InterruptedException {
         HttpResponse<String> r = client.send(request, HttpResponse.BodyHandlers.ofString());
         return new Reply(r.statusCode(), r.body());
+    }
+
+    /** POSTs a streaming request and reads its server-sent events to the end: status and every line. */
+    Reply postStream(String path, String body) throws IOException, InterruptedException {
+        HttpRequest request = request(path, bearer()).header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build();
+        HttpResponse<java.util.stream.Stream<String>> r = client.send(request, HttpResponse.BodyHandlers.ofLines());
+        try (java.util.stream.Stream<String> lines = r.body()) {
+            return new Reply(r.statusCode(), String.join("\n", lines.toList()));
+        }
     }
 }

@@ -37,7 +37,9 @@ final class TesseraProcess {
         command.add(Artifacts.ROOT.resolve("tessera").toString());
         command.addAll(args);
         ProcessBuilder builder = new ProcessBuilder(command).directory(Artifacts.ROOT.toFile());
-        builder.environment().put("TESSERA_JAVA_OPTS", "-Dtessera.bundles=" + deploy);
+        // A folder of configurations of its own too: model configurations in the repository's etc/ stay out.
+        builder.environment().put("TESSERA_JAVA_OPTS", "-Dtessera.bundles=" + deploy + " -Dtessera.etc="
+                + deploy.resolveSibling("etc"));
         // A key in the caller's environment would change what serve requires.
         builder.environment().remove("TESSERA_API_KEY");
         return builder;

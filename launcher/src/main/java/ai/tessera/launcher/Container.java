@@ -61,6 +61,11 @@ public final class Container implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot create the deploy folder " + settings.deployFolder(), e);
         }
+        try {
+            Files.createDirectories(settings.configFolder());
+        } catch (IOException e) {
+            throw new UncheckedIOException("Cannot create the configuration folder " + settings.configFolder(), e);
+        }
         Framework framework = new FrameworkFactory().newFramework(frameworkProperties(settings));
         Container container = new Container(framework, settings);
         try {
@@ -88,9 +93,15 @@ public final class Container implements AutoCloseable {
         props.put(Constants.FRAMEWORK_STORAGE_CLEAN, Constants.FRAMEWORK_STORAGE_CLEAN_ONFIRSTINIT);
         props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, systemPackagesExtra());
         props.put("felix.log.level", "1");
-        // FileInstall: the deploy folder. Jars are started when installed and updated in place when replaced.
-        props.put("felix.fileinstall.dir", settings.deployFolder().toAbsolutePath().toString());
-        props.put("felix.fileinstall.filter", ".*\\.jar");
+        // FileInstall: the deploy folder and the configuration folder (one watcher each; they share the filter).
+        // Jars are started when installed and updated in place when replaced; .cfg/.config files are Config Admin
+        // configurations, created, updated and deleted with their file.
+        props.put("felix.fileinstall.dir", settings.deployFolder().toAbsolutePath() + ","
+                + settings.configFolder().toAbsolutePath());
+        props.put("felix.fileinstall.filter", ".*\\.(jar|cfg|config)");
+        props.put("tessera.etc", settings.configFolder().toAbsolutePath().toString());
+        // Model configurations load only while `tessera serve` runs, not for `plugins` or `generate`.
+        props.put("tessera.models.deferred", "true");
         props.put("felix.fileinstall.poll", "500");
         props.put("felix.fileinstall.noInitialDelay", "true");
         props.put("felix.fileinstall.bundles.new.start", "true");

@@ -17,8 +17,9 @@ import ai.tessera.boot.CommandService;
  * The {@code tessera} command: starts the container, waits for the deploy folder to settle and runs the
  * command inside it (runtime-core's {@link CommandService}). The only place in Tessera that exits the process.
  *
- * <p>System properties: {@code tessera.home} (where {@code lib/} and {@code bundles/} are; default: the
- * working directory), {@code tessera.bundles} (another deploy folder), {@code tessera.settle.seconds}.
+ * <p>System properties: {@code tessera.home} (where {@code lib/}, {@code bundles/} and {@code etc/} are; default:
+ * the working directory), {@code tessera.bundles} (another deploy folder), {@code tessera.etc} (another folder of
+ * configurations), {@code tessera.settle.seconds}.
  */
 public final class Main {
     private static final Logger LOG = Logger.getLogger(Main.class.getName());
@@ -46,6 +47,10 @@ public final class Main {
         String deploy = System.getProperty("tessera.bundles");
         if (deploy != null) {
             settings = settings.withDeployFolder(Path.of(deploy).toAbsolutePath());
+        }
+        String etc = System.getProperty("tessera.etc");
+        if (etc != null) {
+            settings = settings.withConfigFolder(Path.of(etc).toAbsolutePath());
         }
         Duration settle = Duration.ofSeconds(Long.getLong("tessera.settle.seconds", 120));
         Container container;

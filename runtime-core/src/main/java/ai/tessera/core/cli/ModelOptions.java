@@ -32,9 +32,19 @@ final class ModelOptions {
 
     /** The registration of the architecture named by {@code architectures[0]}, waiting if asked to. */
     Registration architecture(PluginRegistry registry, JsonModelConfig config) throws InterruptedException {
+        return architecture(registry, config, pluginWait());
+    }
+
+    /** The registration of the architecture named by {@code architectures[0]}, waiting up to {@code wait}. */
+    Registration architecture(PluginRegistry registry, JsonModelConfig config, Duration wait) throws InterruptedException {
+        return new Resolver(registry).architecture(config.architecture(), wait);
+    }
+
+    /** {@code --wait-for-plugins} as a duration. */
+    Duration pluginWait() {
         if (waitForPlugins < 0) {
             throw new IllegalArgumentException("--wait-for-plugins must be zero or more seconds, got " + waitForPlugins);
         }
-        return new Resolver(registry).architecture(config.architecture(), Duration.ofSeconds(waitForPlugins));
+        return Duration.ofSeconds(waitForPlugins);
     }
 }

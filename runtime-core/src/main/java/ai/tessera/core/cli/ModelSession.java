@@ -1,6 +1,7 @@
 package ai.tessera.core.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.logging.Logger;
@@ -32,21 +33,27 @@ final class ModelSession implements AutoCloseable {
     private static final long DUMMY_WEIGHTS_SEED = 0;
 
     private final JsonModelConfig config;
+    private final Registration architecture;
     private final Platform platform;
     private final LoadedModel model;
     private final GenerationDefaults defaults;
     /** The architecture's multimodal processor bound to this model, or null when none is registered. */
     private final ai.tessera.api.MediaProcessor media;
     private final List<String> modalities;
+    /** The registration of the media processor, or null. */
+    private final Registration processor;
 
-    private ModelSession(JsonModelConfig config, Platform platform, LoadedModel model, GenerationDefaults defaults,
-                         ai.tessera.api.MediaProcessor media, List<String> modalities) {
+    private ModelSession(JsonModelConfig config, Registration architecture, Platform platform, LoadedModel model,
+                         GenerationDefaults defaults, ai.tessera.api.MediaProcessor media, List<String> modalities,
+                         Registration processor) {
         this.config = config;
+        this.architecture = architecture;
         this.platform = platform;
         this.model = model;
         this.defaults = defaults;
         this.media = media;
         this.modalities = List.copyOf(modalities);
+        this.processor = processor;
     }
 
     /** The flags that say how a model folder is loaded and where it runs (shared by generate, bench and serve). */
@@ -89,9 +96,15 @@ final class ModelSession implements AutoCloseable {
 
     static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options)
             throws ModelLoadException, InterruptedException {
+        return load(registry, modelDir, options, options.model.pluginWait());
+    }
+
+    /** Loads a model folder, waiting up to {@code pluginWait} for its architecture to be registered. */
+    static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options, Duration pluginWait)
+            throws ModelLoadException, InterruptedException {
         JsonModelConfig config = options.model.config(modelDir);
         Resolver resolver = new Resolver(registry);
-        Registration registration = options.model.architecture(registry, config);
+        Registration registration = options.model.architecture(registry, config, pluginWait);
         ModelArchitecture architecture = resolver.architectureService(registration);
         Platform platform = resolver.platform(options.device);
         ScalarType dtype = DTypes.forPlatform(DTypes.resolve(options.dtype, config), platform);
@@ -118,7 +131,8 @@ final class ModelSession implements AutoCloseable {
                 throw e;
             }
         }
-        return new ModelSession(config, platform, model, GenerationDefaults.load(modelDir), media, modalities);
+        return new ModelSession(config, registration, platform, model, GenerationDefaults.load(modelDir), media,
+                modalities, processor.orElse(null));
     }
 
     /** The model's media processor, when its architecture has one. */
@@ -129,6 +143,11 @@ final class ModelSession implements AutoCloseable {
     /** What the model takes besides text. */
     List<String> modalities() {
         return modalities;
+    }
+
+    /** The registration of the model's multimodal processor, when its architecture has one. */
+    Optional<Registration> processor() {
+        return Optional.ofNullable(processor);
     }
 
     /** {@code --attention-backend}, or {@code null} for the platform's preference. */
@@ -142,6 +161,11 @@ final class ModelSession implements AutoCloseable {
 
     LoadedModel model() {
         return model;
+    }
+
+    /** The registration the model's architecture was loaded from. */
+    Registration architecture() {
+        return architecture;
     }
 
     Platform platform() {

@@ -27,6 +27,9 @@ public class TesseraCli implements CommandService {
     private final RegistryView view;
     private final ConfigurationAdmin configAdmin;
     private final ServedModels served;
+    private final ModelConfigurations configurations;
+    /** The folder of model configurations that FileInstall watches ({@code tessera.etc}), if any. */
+    private final java.nio.file.Path etc;
     private final String version;
     /** Released when the container stops, so that a blocking {@code serve} returns. */
     private final CountDownLatch stopped = new CountDownLatch(1);
@@ -34,8 +37,11 @@ public class TesseraCli implements CommandService {
     @Activate
     public TesseraCli(@Reference PluginRegistry registry, @Reference RegistryView view,
                       @Reference ConfigurationAdmin configAdmin, @Reference ServedModels served,
-                      BundleContext context) {
+                      @Reference ModelConfigurations configurations, BundleContext context) {
         this.served = served;
+        this.configurations = configurations;
+        String etcFolder = context.getProperty("tessera.etc");
+        this.etc = etcFolder == null ? null : java.nio.file.Path.of(etcFolder);
         this.registry = registry;
         this.view = view;
         this.configAdmin = configAdmin;
@@ -54,7 +60,7 @@ public class TesseraCli implements CommandService {
         CommandLine cli = new CommandLine(new RootCommand())
                 .addSubcommand(new PluginsCommand(view))
                 .addSubcommand(new ResolveCommand(registry))
-                .addSubcommand(new ServeCommand(registry, served, configAdmin, stopped))
+                .addSubcommand(new ServeCommand(registry, served, configurations, configAdmin, etc, stopped))
                 .addSubcommand(new GenerateCommand(registry))
                 .addSubcommand(new BenchCommand(registry))
                 .setOut(outWriter).setErr(errWriter)

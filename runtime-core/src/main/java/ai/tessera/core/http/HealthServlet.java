@@ -5,6 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 import ai.tessera.boot.RegistryView;
+import ai.tessera.core.server.ServedModels;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.Servlet;
 import jakarta.servlet.http.HttpServlet;
@@ -15,18 +16,20 @@ import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Reference;
 
 /**
- * {@code GET /health}: 200 while the container runs, with how many plugins are registered and how many bundles
- * or components have problems. An ordinary servlet on the OSGi servlet whiteboard.
+ * {@code GET /health}: 200 while the container runs, with how many plugins are registered, how many bundles or
+ * components have problems, and the state of each served model. An ordinary servlet on the OSGi servlet whiteboard.
  */
 @Component(service = Servlet.class, property = "osgi.http.whiteboard.servlet.pattern=/health")
 public class HealthServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
     private final transient RegistryView view;
+    private final transient ServedModels models;
 
     @Activate
-    public HealthServlet(@Reference RegistryView view) {
+    public HealthServlet(@Reference RegistryView view, @Reference ServedModels models) {
         this.view = view;
+        this.models = models;
     }
 
     @Override
@@ -35,6 +38,9 @@ public class HealthServlet extends HttpServlet {
         body.put("status", "ok");
         body.put("plugins", view.plugins().size());
         body.put("problems", view.problems().size());
+        Map<String, String> states = new LinkedHashMap<>();
+        models.all().forEach(m -> states.put(m.name(), m.state().wireName()));
+        body.put("models", states);
         response.setStatus(200);
         response.setContentType("application/json");
         JSON.writeValue(response.getOutputStream(), body);

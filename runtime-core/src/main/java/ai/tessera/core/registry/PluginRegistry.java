@@ -33,6 +33,7 @@ public class PluginRegistry {
 
     private final Map<Kind, ServiceTracker<Object, List<Registration>>> trackers = new EnumMap<>(Kind.class);
     private final List<Runnable> listeners = new CopyOnWriteArrayList<>();
+    private final List<RegistrationListener> registrationListeners = new CopyOnWriteArrayList<>();
     private BundleContext context;
 
     @Activate
@@ -73,6 +74,7 @@ public class PluginRegistry {
                             + r.bundleVersion());
                 }
                 fire();
+                regs.forEach(r -> registrationListeners.forEach(l -> l.added(r)));
                 return regs;
             }
 
@@ -83,6 +85,8 @@ public class PluginRegistry {
 
             @Override
             public void removedService(ServiceReference<Object> ref, List<Registration> regs) {
+                // Still registered and its bundle's classes still loadable: users drain before it goes.
+                regs.forEach(r -> registrationListeners.forEach(l -> l.removing(r)));
                 context.ungetService(ref);
                 for (Registration r : regs) {
                     LOG.info("unregistered " + kind.label() + " " + r.name() + " from " + r.bundleName() + " "
@@ -107,6 +111,15 @@ public class PluginRegistry {
 
     public void removeListener(Runnable listener) {
         listeners.remove(listener);
+    }
+
+    /** Told of each registration that appears or is about to go away, with which one it is. */
+    public void addRegistrationListener(RegistrationListener listener) {
+        registrationListeners.add(listener);
+    }
+
+    public void removeRegistrationListener(RegistrationListener listener) {
+        registrationListeners.remove(listener);
     }
 
     /** All registrations of a kind, sorted by name, newest bundle version first among equal names. */
@@ -147,7 +160,9 @@ public class PluginRegistry {
                 if (found.isPresent() || left <= 0) {
                     return found;
                 }
-                wait(Math.max(1, left / 1_000_000));
+                // Bounded slices: fire() runs inside the tracker's addingService, before the tracker indexes the
+                // new registration, so the notification can come a moment too early to see it.
+                wait(Math.max(1, Math.min(50, left / 1_000_000)));
             }
         }
     }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -70,14 +71,23 @@ public class ApiServlet extends HttpServlet {
                     requireMethod(method, "GET", path);
                     writeJson(response, modelList());
                     break;
-                case "/v1/chat/completions":
+                case "/v1/chat/completions": {
                     requireMethod(method, "POST", path);
-                    chat.handle(body(request), models, response);
+                    ObjectNode body = body(request);
+                    // The lease keeps the model's version open until the last token is written.
+                    try (ModelSlot.Lease lease = models.acquire(new Fields(body).optionalString("model"))) {
+                        chat.handle(body, lease.model(), response);
+                    }
                     break;
-                case "/v1/completions":
+                }
+                case "/v1/completions": {
                     requireMethod(method, "POST", path);
-                    completions.handle(body(request), models, response);
+                    ObjectNode body = body(request);
+                    try (ModelSlot.Lease lease = models.acquire(new Fields(body).optionalString("model"))) {
+                        completions.handle(body, lease.model(), response);
+                    }
                     break;
+                }
                 default:
                     throw OpenAiException.notFound(null, "No endpoint " + method + " " + path);
             }
@@ -117,15 +127,24 @@ public class ApiServlet extends HttpServlet {
 
     private Map<String, Object> modelList() {
         List<Map<String, Object>> data = new ArrayList<>();
-        for (ServedModel m : models.all()) {
+        for (ModelSlot slot : models.all()) {
+            Optional<ModelSlot.Version> version = slot.current();
             Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("id", m.name());
+            entry.put("id", slot.name());
             entry.put("object", "model");
-            entry.put("created", m.created());
+            entry.put("created", version.map(v -> v.model().created()).orElse(slot.created()));
             entry.put("owned_by", "tessera");
-            entry.put("root", m.root());
+            entry.put("root", slot.root());
             entry.put("parent", null);
-            entry.put("max_model_len", m.maxModelLen());
+            version.ifPresent(v -> entry.put("max_model_len", v.model().maxModelLen()));
+            // Tessera's own fields: whether the model answers now, and which bundle version serves it.
+            ModelSlot.State state = slot.state();
+            entry.put("status", state.wireName());
+            if (state != ModelSlot.State.READY) {
+                entry.put("status_detail", slot.detail());
+            }
+            version.map(ModelSlot.Version::architecture).ifPresent(a -> entry.put("architecture",
+                    Map.of("name", a.name(), "bundle", a.bundleName(), "version", a.bundleVersion())));
             data.add(entry);
         }
         Map<String, Object> list = new LinkedHashMap<>();

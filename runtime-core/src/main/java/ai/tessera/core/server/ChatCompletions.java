@@ -25,10 +25,9 @@ final class ChatCompletions {
         this.metrics = metrics;
     }
 
-    void handle(ObjectNode body, ServedModels models, HttpServletResponse response) throws IOException,
+    void handle(ObjectNode body, ServedModel model, HttpServletResponse response) throws IOException,
             InterruptedException {
         Fields f = new Fields(body);
-        ServedModel model = models.resolve(f.optionalString("model"));
         MediaSupport media = model.media();
         ChatMessages chat = ChatMessages.read(body.get("messages"),
                 media == null ? null : media.processor()::placeholderText);

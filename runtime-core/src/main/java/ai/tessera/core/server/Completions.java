@@ -22,10 +22,9 @@ final class Completions {
         this.metrics = metrics;
     }
 
-    void handle(ObjectNode body, ServedModels models, HttpServletResponse response) throws IOException,
+    void handle(ObjectNode body, ServedModel model, HttpServletResponse response) throws IOException,
             InterruptedException {
         Fields f = new Fields(body);
-        ServedModel model = models.resolve(f.optionalString("model"));
         List<int[]> prompts = prompts(body.get("prompt"), model.codec(), model.vocabSize());
         int n = f.optionalInt("n", 1, 16).orElse(1);
         boolean stream = f.bool("stream", false);

@@ -9,6 +9,7 @@ import java.util.logging.Level;
 import java.util.logging.Logger;
 
 import ai.tessera.core.engine.Engine;
+import ai.tessera.core.engine.FinishReason;
 import ai.tessera.core.engine.GenerationOutput;
 import ai.tessera.core.engine.GenerationRequest;
 
@@ -94,6 +95,13 @@ final class Outputs {
             throw OpenAiException.internal("generation failed: " + t.getMessage());
         }
         Item delta = (Item) item;
+        if (delta.output().finished() && delta.output().finishReason() == FinishReason.ABORT) {
+            // Not the client (it is gone when abortAll runs): the engine was closed under the request, i.e. the
+            // model was swapped or removed and the request outlived the drain timeout.
+            abortAll();
+            throw OpenAiException.unavailable("The request was aborted because its model was unloaded while it ran "
+                    + "(reloaded or removed; it ran longer than the drain timeout). Retry it.");
+        }
         if (delta.output().finished()) {
             open--;
         }

@@ -1,57 +1,121 @@
 package ai.tessera.core.server;
 
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.logging.Logger;
 
+import ai.tessera.boot.PluginInfo.Kind;
+import ai.tessera.core.registry.PluginRegistry;
+import ai.tessera.core.registry.Registration;
+import ai.tessera.core.registry.RegistrationListener;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleContext;
+import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
 import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
 
-/** The models the HTTP API serves now, by name, and the server-wide settings (the API key). */
+/**
+ * The models the HTTP API serves, by name, each in its {@link ModelSlot}, and the server-wide settings (the API
+ * key). Watches the plugin registry: when a bundle that a served model runs is stopped (updated or removed), that
+ * model drains and reloads; models that do not use it are untouched.
+ */
 @Component(service = ServedModels.class, immediate = true)
-public class ServedModels {
-    private final Map<String, ServedModel> models = new ConcurrentHashMap<>();
+public class ServedModels implements RegistrationListener {
+    private static final Logger LOG = Logger.getLogger(ServedModels.class.getName());
+
+    private final Map<String, ModelSlot> slots = new ConcurrentHashMap<>();
+    private final PluginRegistry registry;
+    private final long ownBundleId;
     private volatile ApiKey apiKey = new ApiKey(null);
 
-    public void add(ServedModel model) {
-        ServedModel previous = models.putIfAbsent(model.name(), model);
-        if (previous != null) {
-            throw new IllegalArgumentException("a model named '" + model.name() + "' is already served");
+    @Activate
+    public ServedModels(@Reference PluginRegistry registry, BundleContext context) {
+        this.registry = registry;
+        this.ownBundleId = context.getBundle().getBundleId();
+        registry.addRegistrationListener(this);
+    }
+
+    /**
+     * Starts serving a model under {@code name}: its first load runs in the background on the slot's thread.
+     *
+     * @param pluginWait how long the first load waits for the model's plugins to be registered
+     * @param logFailure false when the caller reports a failure of the first load itself
+     * @throws IllegalArgumentException when a model of that name is served already
+     */
+    public synchronized ModelSlot open(String name, String root, String source, ModelSlot.Settings settings,
+                                       ModelSlot.Loader loader, Duration pluginWait, boolean logFailure) {
+        ModelSlot existing = slots.get(name);
+        if (existing != null) {
+            throw new IllegalArgumentException("a model named '" + name + "' is already served (configured by "
+                    + existing.source() + ")");
+        }
+        ModelSlot slot = new ModelSlot(name, root, source, settings, loader);
+        slots.put(name, slot);
+        slot.start(pluginWait, logFailure);
+        return slot;
+    }
+
+    /** Stops serving a model: drains its requests (at most its drain timeout) and frees it. */
+    public void close(String name, String why) {
+        ModelSlot slot;
+        synchronized (this) {
+            slot = slots.remove(name);
+        }
+        if (slot != null) {
+            slot.close(why);
         }
     }
 
-    /** Removes a model from the API and stops its engine. */
-    public void remove(String name) {
-        ServedModel model = models.remove(name);
-        if (model != null) {
-            model.engine().close();
+    /** Every configured model, by name. */
+    public List<ModelSlot> all() {
+        List<ModelSlot> all = new ArrayList<>(slots.values());
+        all.sort(Comparator.comparing(ModelSlot::name));
+        return all;
+    }
+
+    public Optional<ModelSlot> find(String name) {
+        return Optional.ofNullable(slots.get(name));
+    }
+
+    /** The versions serving now (for metrics). */
+    List<ServedModel> ready() {
+        List<ServedModel> ready = new ArrayList<>();
+        for (ModelSlot slot : all()) {
+            slot.current().ifPresent(v -> ready.add(v.model()));
         }
+        return ready;
     }
 
-    public List<ServedModel> all() {
-        return new ArrayList<>(models.values());
-    }
-
-    public Optional<ServedModel> find(String name) {
-        return Optional.ofNullable(models.get(name));
-    }
-
-    /** The model a request names; with one model served, a request may leave the name out. */
-    ServedModel resolve(Optional<String> requested) {
+    /**
+     * Admits a request to the model it names (with one model served, a request may leave the name out), waiting for
+     * a model that is loading or swapping for at most its swap wait.
+     */
+    ModelSlot.Lease acquire(Optional<String> requested) {
+        ModelSlot slot;
         if (requested.isEmpty()) {
-            if (models.size() == 1) {
-                return models.values().iterator().next();
+            List<ModelSlot> all = all();
+            if (all.size() != 1) {
+                throw OpenAiException.badRequest("model", "'model' is required; served models: " + names());
             }
-            throw OpenAiException.badRequest("model", "'model' is required; served models: " + models.keySet());
+            slot = all.get(0);
+        } else {
+            slot = slots.get(requested.get());
+            if (slot == null) {
+                throw OpenAiException.notFound("model", "The model '" + requested.get() + "' does not exist. Served "
+                        + "models: " + names());
+            }
         }
-        ServedModel model = models.get(requested.get());
-        if (model == null) {
-            throw OpenAiException.notFound("model", "The model '" + requested.get() + "' does not exist. Served models: "
-                    + models.keySet());
-        }
-        return model;
+        return slot.acquire();
+    }
+
+    private List<String> names() {
+        return all().stream().map(ModelSlot::name).toList();
     }
 
     public void setApiKey(String key) {
@@ -62,10 +126,56 @@ public class ServedModels {
         return apiKey;
     }
 
+    /**
+     * Runs on the thread stopping the bundle, before the bundle's code goes: each model that uses it drains and closes
+     * (in parallel, each for at most its drain timeout) before this returns and the bundle stops.
+     */
+    @Override
+    public void removing(Registration registration) {
+        Bundle bundle = registration.bundle();
+        if (bundle == null || bundle.getBundleId() == ownBundleId) {
+            // runtime-core itself stopping: deactivate() closes everything
+            return;
+        }
+        long id = bundle.getBundleId();
+        String what = registration.kind().label() + " " + registration.name() + " (" + registration.bundleName() + " "
+                + registration.bundleVersion() + ")";
+        List<Thread> drains = new ArrayList<>();
+        for (ModelSlot slot : all()) {
+            if (slot.uses(id)) {
+                Thread drain = new Thread(() -> slot.dependencyStopping(id, what), "tessera-drain-" + slot.name());
+                drain.setDaemon(true);
+                drain.start();
+                drains.add(drain);
+            } else {
+                slot.dependencyStopping(id, what);
+            }
+        }
+        for (Thread drain : drains) {
+            try {
+                drain.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                LOG.warning("interrupted while models drained for " + what);
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void added(Registration registration) {
+        if (registration.kind() == Kind.ARCHITECTURE || registration.kind() == Kind.PLATFORM) {
+            String what = registration.kind().label() + " " + registration.name() + " (" + registration.bundleName()
+                    + " " + registration.bundleVersion() + ")";
+            all().forEach(slot -> slot.retryIfFailed(what));
+        }
+    }
+
     @Deactivate
     void deactivate() {
-        for (String name : List.copyOf(models.keySet())) {
-            remove(name);
+        registry.removeRegistrationListener(this);
+        for (ModelSlot slot : all()) {
+            close(slot.name(), "the container is stopping");
         }
     }
 }

@@ -38,13 +38,13 @@ final class ServerMetrics {
         interTokenLatency = histogram("tessera_inter_token_latency_seconds", "Time between streamed tokens");
         e2eLatency = histogram("tessera_e2e_request_latency_seconds", "Time from request to its last token");
         GaugeWithCallback.builder().name("tessera_num_requests_running").help("Requests in the running batch")
-                .labelNames("model").callback(cb -> models.all().forEach(m -> cb.call(m.engine().stats().running(),
+                .labelNames("model").callback(cb -> models.ready().forEach(m -> cb.call(m.engine().stats().running(),
                         m.name()))).register(registry);
         GaugeWithCallback.builder().name("tessera_num_requests_waiting").help("Requests waiting to be scheduled")
-                .labelNames("model").callback(cb -> models.all().forEach(m -> cb.call(m.engine().stats().waiting(),
+                .labelNames("model").callback(cb -> models.ready().forEach(m -> cb.call(m.engine().stats().waiting(),
                         m.name()))).register(registry);
         GaugeWithCallback.builder().name("tessera_kv_cache_usage_perc").help("Fraction of KV-cache blocks in use")
-                .labelNames("model").callback(cb -> models.all().forEach(m -> cb.call(usage(m.engine().stats()),
+                .labelNames("model").callback(cb -> models.ready().forEach(m -> cb.call(usage(m.engine().stats()),
                         m.name()))).register(registry);
     }
 
