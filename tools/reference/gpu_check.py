@@ -37,7 +37,11 @@ def prepare(args):
     with open(os.path.join(args.out, "config.json"), "w") as f:
         json.dump(config_dict, f, indent=2)
     config = AutoConfig.from_pretrained(args.out)
-    model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    try:
+        model = AutoModelForCausalLM.from_config(config, dtype=torch.float32)
+    except ValueError:  # vision-language configs (Qwen2.5-VL): transformers' own names, which Tessera also reads
+        from transformers import AutoModelForImageTextToText
+        model = AutoModelForImageTextToText.from_config(config, dtype=torch.float32)
     tensors = {}
     tied = config_dict.get("tie_word_embeddings", False)
     for name, param in model.named_parameters(remove_duplicate=False):
@@ -52,7 +56,12 @@ def greedy(args):
     import torch
     from transformers import AutoModelForCausalLM
 
-    model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.bfloat16).to("cuda").eval()
+    try:
+        model = AutoModelForCausalLM.from_pretrained(args.model, dtype=torch.bfloat16)
+    except ValueError:
+        from transformers import AutoModelForImageTextToText
+        model = AutoModelForImageTextToText.from_pretrained(args.model, dtype=torch.bfloat16)
+    model = model.to("cuda").eval()
     with open(args.prompts) as f:
         prompts = json.load(f)
     results = []
