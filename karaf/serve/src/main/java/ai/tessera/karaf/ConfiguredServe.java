@@ -1,0 +1,81 @@
+package ai.tessera.karaf;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Duration;
+import java.util.Map;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+import ai.tessera.boot.CommandService;
+import org.osgi.service.cm.ConfigurationAdmin;
+import org.osgi.service.component.annotations.Activate;
+import org.osgi.service.component.annotations.Component;
+import org.osgi.service.component.annotations.ConfigurationPolicy;
+import org.osgi.service.component.annotations.Deactivate;
+import org.osgi.service.component.annotations.Reference;
+
+/**
+ * {@code tessera serve} started by configuration, for containers where no Tessera launcher runs the command line
+ * (Apache Karaf): while the configuration {@value #PID} exists (e.g. {@code etc/ai.tessera.serve.cfg}) its model is
+ * served on its own thread; changing the configuration restarts the server with the new settings, deleting it stops
+ * the server. See {@link ServeArguments} for how keys become flags.
+ */
+@Component(configurationPid = ConfiguredServe.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
+public class ConfiguredServe {
+    static final String PID = "ai.tessera.serve";
+    private static final Logger LOG = Logger.getLogger(ConfiguredServe.class.getName());
+    private static final Duration STOP_LIMIT = Duration.ofSeconds(60);
+
+    private final ServeArguments arguments;
+    private final Thread thread;
+    private final FelixHttp http;
+    private volatile boolean stopping;
+
+    @Activate
+    public ConfiguredServe(@Reference CommandService commands, @Reference ConfigurationAdmin configAdmin,
+                           Map<String, Object> config) {
+        this.arguments = ServeArguments.of(config);
+        this.http = new FelixHttp(configAdmin);
+        this.thread = new Thread(() -> serve(commands), "tessera-serve");
+        thread.start();
+    }
+
+    private void serve(CommandService commands) {
+        LogLines out = LogLines.to(LOG, () -> Level.INFO);
+        // serve's complaint about being interrupted is how it stops here, not a warning
+        LogLines err = LogLines.to(LOG, () -> stopping ? Level.FINE : Level.WARNING);
+        try (PrintStream outStream = out.printStream(); PrintStream errStream = err.printStream()) {
+            http.turnOffAndAwaitPort(arguments.host(), arguments.port(), Duration.ofSeconds(15));
+            LOG.info("tessera " + String.join(" ", arguments.command()));
+            int code = commands.execute(arguments.command(), outStream, errStream);
+            if (!stopping) {
+                LOG.severe("tessera serve of " + arguments.model() + " ended with exit code " + code + ": "
+                        + String.join(" | ", err.lastLines()) + " (fix " + PID + " and save it again)");
+            }
+        } catch (IOException e) {
+            LOG.log(Level.SEVERE, "cannot reconfigure the HTTP server through Config Admin", e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Stops the server: serve waits for its stop signal interruptibly, and frees the model when interrupted. */
+    @Deactivate
+    void deactivate() throws InterruptedException {
+        stopping = true;
+        thread.interrupt();
+        thread.join(STOP_LIMIT.toMillis());
+        if (thread.isAlive()) {
+            LOG.warning("tessera serve of " + arguments.model() + " did not stop within " + STOP_LIMIT.toSeconds() + " s");
+        } else {
+            LOG.info("stopped serving " + arguments.model());
+        }
+        try {
+            http.turnOff();
+        } catch (IOException | IllegalStateException e) {
+            // Config Admin may already be stopping with the container; the next serve turns the server off itself.
+            LOG.log(Level.FINE, "HTTP server left as it is", e);
+        }
+    }
+}
