@@ -22,8 +22,22 @@ final class NestedMaven {
     }
 
     static Result run(Path dir, Duration limit, String... args) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(Artifacts.ROOT.resolve("mvnw").toString(), "-o", "-B",
-                "-Dmaven.repo.local=" + localRepository()));
+        return run(dir, limit, List.of("-Dmaven.repo.local=" + localRepository()), args);
+    }
+
+    /**
+     * Runs with {@code head} as the local repository and the build's as its read-only tail (Maven 3.9's chained
+     * local repositories): artifacts a test installs into {@code head} are found first, the build's own repository
+     * is never written to.
+     */
+    static Result runWithHead(Path head, Path dir, Duration limit, String... args) throws IOException, InterruptedException {
+        return run(dir, limit, List.of("-Dmaven.repo.local=" + head, "-Dmaven.repo.local.tail=" + localRepository()), args);
+    }
+
+    private static Result run(Path dir, Duration limit, List<String> repositories, String... args)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(Artifacts.ROOT.resolve("mvnw").toString(), "-o", "-B"));
+        command.addAll(repositories);
         command.addAll(List.of(args));
         Path output = Files.createTempFile(dir, "maven-", ".log");
         ProcessBuilder builder = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true)
@@ -33,7 +47,7 @@ final class NestedMaven {
         Process maven = builder.start();
         if (!maven.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
             maven.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            throw new AssertionError("mvn " + args + " did not finish within " + limit + ":\n"
+            throw new AssertionError("mvn " + List.of(args) + " did not finish within " + limit + ":\n"
                     + Files.readString(output, StandardCharsets.UTF_8));
         }
         return new Result(maven.exitValue(), Files.readString(output, StandardCharsets.UTF_8));
