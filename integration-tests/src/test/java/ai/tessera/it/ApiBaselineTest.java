@@ -1,6 +1,5 @@
 package ai.tessera.it;
 
-import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -15,10 +14,11 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * bnd baselining fails the build on an incompatible API change. A copy of {@code ai.tessera.api} is built as a bundle
- * of its own, baselined (bnd-baseline-maven-plugin, configured as runtime-core is) against the committed baseline
- * of runtime-core: as it is, it passes; with one method removed from an interface and the package version left at
- * its value, the build fails and names the method and the version the package needs.
+ * bnd baselining fails the build on an incompatible API change. A copy of {@code ai.tessera.api} with one method
+ * removed from an interface and the package version left as it is, built as a bundle of its own and baselined
+ * (bnd-baseline-maven-plugin, configured as runtime-core is) against the committed baseline of runtime-core, fails
+ * its build, and the report names the method and the version the package would need. The unchanged API passing is
+ * runtime-core's own baseline check, earlier in the same build.
  */
 class ApiBaselineTest {
     private static final Path API = Artifacts.ROOT.resolve("runtime-core/src/main/java/ai/tessera/api");
@@ -28,12 +28,8 @@ class ApiBaselineTest {
     Path work;
 
     @Test
-    void unchangedApiPassesAndARemovedMethodFailsTheBuild() throws Exception {
+    void aRemovedMethodFailsTheBuild() throws Exception {
         Path project = probe(work.resolve("probe"));
-        NestedMaven.Result same = NestedMaven.run(project, Duration.ofSeconds(240), "verify", "-DskipTests");
-        assertEquals(0, same.code(), same.output());
-        assertTrue(same.output().contains("Baseline check succeeded"), same.output());
-
         Path context = project.resolve("src/main/java/ai/tessera/api/ModelContext.java");
         String source = Files.readString(context, StandardCharsets.UTF_8);
         assertTrue(source.contains(REMOVED), "ModelContext declares modelDirectory(): " + source);

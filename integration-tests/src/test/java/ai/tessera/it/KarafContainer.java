@@ -154,12 +154,8 @@ final class KarafContainer implements AutoCloseable {
         if (process == null) {
             return;
         }
-        if (process.isAlive()) {
-            ProcessBuilder stop = new ProcessBuilder(home.resolve("bin/stop").toString()).directory(home.toFile())
-                    .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
-            stop.environment().put("JAVA_HOME", System.getProperty("java.home"));
-            stop.start().waitFor(30, TimeUnit.SECONDS);
-        }
+        // KARAF_EXEC=exec made the process Karaf's JVM: TERM runs its shutdown hooks, which stop the framework.
+        process.destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         }

@@ -10,6 +10,9 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.TimeUnit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import org.junit.jupiter.api.Test;
@@ -35,23 +38,26 @@ class KarafFeatureTest {
         String features = "mvn:ai.tessera/karaf-features/" + System.getProperty("tessera.version") + "/xml/features";
         try (KarafContainer karaf = KarafContainer.prepare(distribution, work.resolve("karaf"))) {
             karaf.start();
-            // Tessera's own launcher answers the same prompt while Karaf boots.
-            TesseraProcess.Result generated = TesseraProcess.run(TesseraProcess.deployFolder(work), Duration.ofSeconds(120),
-                    "generate", "--model", demo.toString(), "--prompt", PROMPT, "--chat", "--temperature", "0",
-                    "--max-tokens", "12");
-            assertEquals(0, generated.code(), generated.err());
+            // Tessera's own launcher answers the same prompt while Karaf boots and installs.
+            Path deploy = TesseraProcess.deployFolder(work);
+            CompletableFuture<TesseraProcess.Result> generation = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return TesseraProcess.run(deploy, Duration.ofSeconds(120), "generate", "--model", demo.toString(),
+                            "--prompt", PROMPT, "--chat", "--temperature", "0", "--max-tokens", "12");
+                } catch (IOException | InterruptedException e) {
+                    throw new CompletionException(e);
+                }
+            });
 
             String installed = karaf.shell(Duration.ofSeconds(180), "feature:repo-add " + features,
                     "feature:install tessera", "feature:list -i");
             assertTrue(installed.matches("(?s).*\\btessera\\s*\\|[^\\n]*\\|\\s*x\\s*\\|\\s*Started.*"),
                     "feature tessera installed and started:\n" + installed);
-
             int port = KarafContainer.freePort();
             karaf.writeConfig("ai.tessera.serve", "model = " + demo + "\nport = " + port + "\nmax-model-len = 512\n"
                     + "api-key = " + API_KEY + "\nserved-model-name = demo-in-karaf\n");
             URI base = URI.create("http://127.0.0.1:" + port);
             awaitStatus(karaf, base.resolve("/v1/models"), 200, Duration.ofSeconds(120));
-
             HttpResponse<String> reply = HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/chat/completions"))
                     .header("Authorization", "Bearer " + API_KEY).header("Content-Type", "application/json")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"model\":\"demo-in-karaf\",\"messages\":[{\"role\":"
@@ -61,6 +67,8 @@ class KarafFeatureTest {
             JsonNode answer = RawHttp.JSON.readTree(reply.body());
             assertEquals("demo-in-karaf", answer.get("model").asText());
             assertEquals(12, answer.get("usage").get("completion_tokens").asInt(), reply.body());
+            TesseraProcess.Result generated = generation.get(180, TimeUnit.SECONDS);
+            assertEquals(0, generated.code(), generated.err());
             String expected = generated.out().substring(0, generated.out().length() - 1);
             assertEquals(expected, answer.get("choices").get(0).get("message").get("content").asText());
             // the configuration's api-key reached serve
