@@ -5,8 +5,10 @@
 #   ./mvnw -q package -DskipTests -Dbnd.baseline.skip -pl launcher,runtime-core
 #   tools/baseline/update-baseline.sh 0.2.0      # then set tessera.api.baseline in pom.xml to 0.2.0
 #
-# Only the exported packages go into the baseline jars (ai.tessera.api, ai.tessera.nn, ai.tessera.core.engine of
-# runtime-core; ai.tessera.boot of launcher).
+# Only the exported packages go into the baseline jars (ai.tessera.api, ai.tessera.nn, ai.tessera.core.engine and
+# ai.tessera.media of runtime-core; ai.tessera.boot of launcher). Use a new version for new content: Maven keeps the
+# first copy of a version it resolved in each local repository (to reuse one, delete
+# ~/.m2/repository/ai/tessera/{launcher,runtime-core}/VERSION everywhere).
 set -euo pipefail
 [ $# -eq 1 ] || { echo "usage: $0 VERSION" >&2; exit 2; }
 root=$(cd "$(dirname "$0")/../.." && pwd)
