@@ -35,7 +35,8 @@ class ApiBaselineTest {
         assertTrue(source.contains(REMOVED), "ModelContext declares modelDirectory(): " + source);
         Files.writeString(context, source.replace(REMOVED, ""), StandardCharsets.UTF_8);
 
-        NestedMaven.Result broken = NestedMaven.run(project, Duration.ofSeconds(240), "verify", "-DskipTests");
+        NestedMaven.Result broken = NestedMaven.runWithHead(Files.createDirectories(work.resolve("repository")), project,
+                Duration.ofSeconds(240), "verify", "-DskipTests");
         assertNotEquals(0, broken.code(), broken.output());
         String out = broken.output();
         assertTrue(out.contains("Baseline problems detected"), out);

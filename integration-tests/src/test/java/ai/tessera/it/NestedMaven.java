@@ -21,14 +21,11 @@ final class NestedMaven {
     record Result(int code, String output) {
     }
 
-    static Result run(Path dir, Duration limit, String... args) throws IOException, InterruptedException {
-        return run(dir, limit, List.of("-Dmaven.repo.local=" + localRepository()), args);
-    }
-
     /**
      * Runs with {@code head} as the local repository and the build's as its read-only tail (Maven 3.9's chained
      * local repositories): artifacts a test installs into {@code head} are found first, the build's own repository
-     * is never written to.
+     * is never written to, and its artifacts are used whichever remote repository they came from (offline, a plain
+     * local repository refuses those recorded as downloaded from a repository the nested project does not declare).
      */
     static Result runWithHead(Path head, Path dir, Duration limit, String... args) throws IOException, InterruptedException {
         return run(dir, limit, List.of("-Dmaven.repo.local=" + head, "-Dmaven.repo.local.tail=" + localRepository()), args);
