@@ -4,8 +4,11 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.Map;
+import java.util.ServiceConfigurationError;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+
+import javax.imageio.ImageIO;
 
 import ai.tessera.boot.CommandService;
 import org.osgi.service.cm.ConfigurationAdmin;
@@ -26,6 +29,8 @@ public class ConfiguredServe {
     static final String PID = "ai.tessera.serve";
     private static final Logger LOG = Logger.getLogger(ConfiguredServe.class.getName());
     private static final Duration STOP_LIMIT = Duration.ofSeconds(60);
+    /** The class loader of the boot API: the one holding the native libraries, from KARAF_HOME/lib. */
+    private static final ClassLoader FRAMEWORK_CLASS_PATH = CommandService.class.getClassLoader();
 
     private final ServeArguments arguments;
     private final Thread thread;
@@ -38,7 +43,29 @@ public class ConfiguredServe {
         this.arguments = ServeArguments.of(config);
         this.http = new FelixHttp(configAdmin);
         this.thread = new Thread(() -> serve(commands), "tessera-serve");
+        // As under Tessera's launcher, the serve and the threads it starts see the framework class path as their
+        // context class loader (in Karaf that is not the JVM's class path but the loader of KARAF_HOME/lib).
+        thread.setContextClassLoader(FRAMEWORK_CLASS_PATH);
         thread.start();
+    }
+
+    /**
+     * ImageIO finds its plugins (TwelveMonkeys' WebP reader, on the framework class path) through the context class
+     * loader of the thread that first uses it, once for the whole JVM; under Karaf that loader does not see
+     * KARAF_HOME/lib, so the plugins are registered here, with the framework class path as context.
+     */
+    private static void registerImagePlugins() {
+        Thread current = Thread.currentThread();
+        ClassLoader previous = current.getContextClassLoader();
+        current.setContextClassLoader(FRAMEWORK_CLASS_PATH);
+        try {
+            ImageIO.scanForPlugins();
+        } catch (ServiceConfigurationError e) {
+            LOG.log(Level.WARNING, "ImageIO plugins were not registered, so WebP images will be refused: "
+                    + e.getMessage(), e);
+        } finally {
+            current.setContextClassLoader(previous);
+        }
     }
 
     private void serve(CommandService commands) {
@@ -46,6 +73,7 @@ public class ConfiguredServe {
         // serve's complaint about being interrupted is how it stops here, not a warning
         LogLines err = LogLines.to(LOG, () -> stopping ? Level.FINE : Level.WARNING);
         try (PrintStream outStream = out.printStream(); PrintStream errStream = err.printStream()) {
+            registerImagePlugins();
             http.turnOffAndAwaitPort(arguments.host(), arguments.port(), Duration.ofSeconds(15));
             LOG.info("tessera " + String.join(" ", arguments.command()));
             int code = commands.execute(arguments.command(), outStream, errStream);
@@ -57,6 +85,9 @@ public class ConfiguredServe {
             LOG.log(Level.SEVERE, "cannot reconfigure the HTTP server through Config Admin", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // this thread is the serve's only witness: what ends it goes to the log, not to a console nobody reads
+            LOG.log(Level.SEVERE, "tessera serve of " + arguments.model() + " failed: " + e, e);
         }
     }
 
