@@ -105,6 +105,15 @@ class KarafFeatureTest {
         }
     }
 
+    /** A product bundle added to the distribution's deploy folder must be added to the feature too. */
+    @Test
+    void featureHasEveryBundleOfTheDistribution() throws IOException {
+        String features = Files.readString(Artifacts.ROOT.resolve("karaf/features/target/feature/features.xml"));
+        for (String bundle : Artifacts.PRODUCT_BUNDLES) {
+            assertTrue(features.contains("<bundle>mvn:ai.tessera/" + bundle + "/"), bundle + " is not in features.xml");
+        }
+    }
+
     /** The example vision model's folder: the demo model's tokenizer with the example's architecture (random weights). */
     private Path toyVisionModel(Path demo) throws IOException {
         Path model = Files.createDirectories(work.resolve("toy-vision"));
