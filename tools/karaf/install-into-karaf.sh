@@ -10,7 +10,9 @@
 #     Karaf brings its own;
 #  2. adds the packages the framework must export from them to org.osgi.framework.system.packages.extra in
 #     KARAF_HOME/etc/config.properties (the list is the launcher's own: ai.tessera.launcher.SystemPackages);
-#  3. copies karaf/features/target/repository (the feature repository and every bundle it installs that a stock
+#  3. sets tessera.etc to Karaf's etc/ in KARAF_HOME/etc/custom.properties: serve's model configurations
+#     (ai.tessera.model-NAME.cfg) are read there;
+#  4. copies karaf/features/target/repository (the feature repository and every bundle it installs that a stock
 #     Karaf lacks) into KARAF_HOME/system, Karaf's own Maven repository, so that installing needs no network.
 # Run it again after a rebuild: it replaces what it installed before. Restart Karaf afterwards.
 set -euo pipefail
@@ -62,7 +64,14 @@ awk -v line="    $packages, \\" '
 }
 mv "$tmp" "$config"
 
-# 3. the feature repository and its bundles
+# 3. where serve looks for model configurations (ai.tessera.model-NAME.cfg): Karaf's etc/, as under ./tessera
+custom="$karaf/etc/custom.properties"
+touch "$custom"
+grep -v '^tessera\.etc *=' "$custom" > "$custom.tessera-tmp" || true
+echo 'tessera.etc = ${karaf.etc}' >> "$custom.tessera-tmp"
+mv "$custom.tessera-tmp" "$custom"
+
+# 4. the feature repository and its bundles
 cp -R "$repository/." "$karaf/system/"
 
 version=$(basename "$(dirname "$(ls "$repository"/ai/tessera/karaf-features/*/karaf-features-*-features.xml | head -n 1)")")
@@ -70,4 +79,5 @@ echo "Tessera $version prepared in $karaf ($(wc -l < "$installed") jars in lib/,
 echo "Start Karaf (bin/karaf), then:"
 echo "  feature:repo-add mvn:ai.tessera/karaf-features/$version/xml/features"
 echo "  feature:install tessera"
-echo "and serve a model: etc/ai.tessera.serve.cfg with 'model = /path/to/model' and 'port = 8000' (docs/karaf.md)."
+echo "and serve: etc/ai.tessera.serve.cfg with 'port = 8000' and 'model = /path/to/model', or models as"
+echo "etc/ai.tessera.model-NAME.cfg (docs/karaf.md)."

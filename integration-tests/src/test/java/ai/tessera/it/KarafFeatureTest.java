@@ -31,8 +31,9 @@ import org.junit.jupiter.api.io.TempDir;
  * Tessera in a stock Apache Karaf, as docs/karaf.md installs it: the distribution from Maven Central, the install
  * script, {@code feature:repo-add} and {@code feature:install tessera} through Karaf's shell, and a model served from
  * {@code etc/ai.tessera.serve.cfg}. The answer must be the one Tessera's own launcher gives. A third-party bundle
- * (examples/example-vision) installs with {@code bundle:install}, and its model, served after the configuration is
- * changed, reads a WebP image as it reads the same pixels in PNG.
+ * (examples/example-vision) installs with {@code bundle:install}; its model, configured as
+ * {@code etc/ai.tessera.model-toy-vision.cfg} and served by {@code ai.tessera.serve} without a model of its own,
+ * reads a WebP image as it reads the same pixels in PNG.
  */
 class KarafFeatureTest {
     private static final String PROMPT = "Say hello to Karaf";
@@ -88,9 +89,11 @@ class KarafFeatureTest {
             assertEquals(401, HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/models")).build(),
                     HttpResponse.BodyHandlers.ofString()).statusCode());
 
-            // Saving another configuration serves another model: images, WebP too (an ImageIO plugin on Karaf's lib/).
-            karaf.writeConfig("ai.tessera.serve", "model = " + toyVisionModel(demo) + "\nport = " + port
-                    + "\nload-format = dummy\nmax-model-len = 256\n");
+            // A model configuration (runtime-core's factory configuration ai.tessera.model) serves the vision model,
+            // and ai.tessera.serve without a model is its HTTP server. Images, WebP too (an ImageIO plugin in lib/).
+            karaf.writeConfig("ai.tessera.model-toy-vision", "model = " + toyVisionModel(demo)
+                    + "\nload_format = dummy\nmax_model_len = 256\n");
+            karaf.writeConfig("ai.tessera.serve", "port = " + port + "\n");
             awaitModel(karaf, base, "toy-vision", Duration.ofSeconds(120));
             String fromPng = imageAnswer(base, "image/png", png());
             byte[] webp;
@@ -155,7 +158,7 @@ class KarafFeatureTest {
         return text;
     }
 
-    /** Waits until {@code /v1/models} lists {@code model} (the serve restarted with a new configuration). */
+    /** Waits until {@code /v1/models} lists {@code model} as ready (the serve restarted with a new configuration). */
     private static void awaitModel(KarafContainer karaf, URI base, String model, Duration limit) throws Exception {
         long deadline = System.nanoTime() + limit.toNanos();
         String last = "";
@@ -164,8 +167,12 @@ class KarafFeatureTest {
                 HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(base.resolve("/v1/models"))
                         .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
                 last = r.statusCode() + " " + r.body();
-                if (r.statusCode() == 200 && r.body().contains("\"" + model + "\"")) {
-                    return;
+                if (r.statusCode() == 200) {
+                    for (JsonNode entry : RawHttp.JSON.readTree(r.body()).get("data")) {
+                        if (entry.get("id").asText().equals(model) && entry.path("status").asText().equals("ready")) {
+                            return;
+                        }
+                    }
                 }
             } catch (IOException restarting) {
                 last = restarting.toString();

@@ -11,6 +11,7 @@ import java.util.logging.Logger;
 import javax.imageio.ImageIO;
 
 import ai.tessera.boot.CommandService;
+import org.osgi.framework.InvalidSyntaxException;
 import org.osgi.service.cm.ConfigurationAdmin;
 import org.osgi.service.component.annotations.Activate;
 import org.osgi.service.component.annotations.Component;
@@ -20,13 +21,16 @@ import org.osgi.service.component.annotations.Reference;
 
 /**
  * {@code tessera serve} started by configuration, for containers where no Tessera launcher runs the command line
- * (Apache Karaf): while the configuration {@value #PID} exists (e.g. {@code etc/ai.tessera.serve.cfg}) its model is
- * served on its own thread; changing the configuration restarts the server with the new settings, deleting it stops
- * the server. See {@link ServeArguments} for how keys become flags.
+ * (Apache Karaf): while the configuration {@value #PID} exists (e.g. {@code etc/ai.tessera.serve.cfg}) the server
+ * runs on its own thread, serving its {@code model} if it names one and the models of the {@code ai.tessera.model-NAME}
+ * configurations; changing the configuration restarts the server with the new settings, deleting it stops the
+ * server. See {@link ServeArguments} for how keys become flags.
  */
 @Component(configurationPid = ConfiguredServe.PID, configurationPolicy = ConfigurationPolicy.REQUIRE)
 public class ConfiguredServe {
     static final String PID = "ai.tessera.serve";
+    /** The factory PID of runtime-core's model configurations (docs/operations.md). */
+    static final String MODEL_FACTORY_PID = "ai.tessera.model";
     private static final Logger LOG = Logger.getLogger(ConfiguredServe.class.getName());
     private static final Duration STOP_LIMIT = Duration.ofSeconds(60);
     /** The class loader of the boot API: the one holding the native libraries, from KARAF_HOME/lib. */
@@ -34,6 +38,7 @@ public class ConfiguredServe {
 
     private final ServeArguments arguments;
     private final Thread thread;
+    private final ConfigurationAdmin configAdmin;
     private final FelixHttp http;
     private volatile boolean stopping;
 
@@ -41,6 +46,7 @@ public class ConfiguredServe {
     public ConfiguredServe(@Reference CommandService commands, @Reference ConfigurationAdmin configAdmin,
                            Map<String, Object> config) {
         this.arguments = ServeArguments.of(config);
+        this.configAdmin = configAdmin;
         this.http = new FelixHttp(configAdmin);
         this.thread = new Thread(() -> serve(commands), "tessera-serve");
         // As under Tessera's launcher, the serve and the threads it starts see the framework class path as their
@@ -68,17 +74,41 @@ public class ConfiguredServe {
         }
     }
 
+    /**
+     * Without a model of its own, serve serves the models configured as {@value #MODEL_FACTORY_PID}-NAME (and, with
+     * none, would fall back to a demo model that Karaf does not have): it starts once there is one.
+     */
+    private void awaitModelConfiguration() throws IOException, InterruptedException {
+        String filter = "(service.factoryPid=" + MODEL_FACTORY_PID + ")";
+        boolean logged = false;
+        try {
+            while (configAdmin.listConfigurations(filter) == null) {
+                if (!logged) {
+                    LOG.info(PID + " names no model: waiting for a model configuration (etc/" + MODEL_FACTORY_PID
+                            + "-NAME.cfg) to serve");
+                    logged = true;
+                }
+                Thread.sleep(500);
+            }
+        } catch (InvalidSyntaxException e) {
+            throw new IllegalStateException("filter " + filter, e);
+        }
+    }
+
     private void serve(CommandService commands) {
         LogLines out = LogLines.to(LOG, () -> Level.INFO);
         // serve's complaint about being interrupted is how it stops here, not a warning
         LogLines err = LogLines.to(LOG, () -> stopping ? Level.FINE : Level.WARNING);
         try (PrintStream outStream = out.printStream(); PrintStream errStream = err.printStream()) {
             registerImagePlugins();
+            if (arguments.model().isEmpty()) {
+                awaitModelConfiguration();
+            }
             http.turnOffAndAwaitPort(arguments.host(), arguments.port(), Duration.ofSeconds(15));
             LOG.info("tessera " + String.join(" ", arguments.command()));
             int code = commands.execute(arguments.command(), outStream, errStream);
             if (!stopping) {
-                LOG.severe("tessera serve of " + arguments.model() + " ended with exit code " + code + ": "
+                LOG.severe("tessera serve of " + arguments.what() + " ended with exit code " + code + ": "
                         + String.join(" | ", err.lastLines()) + " (fix " + PID + " and save it again)");
             }
         } catch (IOException e) {
@@ -87,7 +117,7 @@ public class ConfiguredServe {
             Thread.currentThread().interrupt();
         } catch (RuntimeException | Error e) {
             // this thread is the serve's only witness: what ends it goes to the log, not to a console nobody reads
-            LOG.log(Level.SEVERE, "tessera serve of " + arguments.model() + " failed: " + e, e);
+            LOG.log(Level.SEVERE, "tessera serve of " + arguments.what() + " failed: " + e, e);
         }
     }
 
@@ -98,9 +128,9 @@ public class ConfiguredServe {
         thread.interrupt();
         thread.join(STOP_LIMIT.toMillis());
         if (thread.isAlive()) {
-            LOG.warning("tessera serve of " + arguments.model() + " did not stop within " + STOP_LIMIT.toSeconds() + " s");
+            LOG.warning("tessera serve of " + arguments.what() + " did not stop within " + STOP_LIMIT.toSeconds() + " s");
         } else {
-            LOG.info("stopped serving " + arguments.model());
+            LOG.info("stopped serving " + arguments.what());
         }
         try {
             http.turnOff();

@@ -4,52 +4,73 @@ import java.lang.reflect.Array;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /**
- * The {@code tessera serve} command line that a configuration stands for: {@code model} is the model folder and every
- * other key is a flag of {@code serve} without its dashes ({@code max-model-len = 8192} is
- * {@code --max-model-len 8192}; {@code enable-auto-tool-choice = true} is the bare flag, {@code false} leaves it out).
- * Keys with a dot ({@code service.pid}, {@code felix.fileinstall.filename}) belong to the container and are skipped.
+ * The {@code tessera serve} command line that a configuration stands for, with the conventions of the model
+ * configurations ({@code ai.tessera.model-NAME.cfg}, docs/operations.md): {@code model} is the model folder and every
+ * other key is a flag of {@code serve} without its dashes, written with {@code -} or {@code _}
+ * ({@code max_model_len = 8192} is {@code --max-model-len=8192}; {@code enforce_eager = true} is the bare flag and
+ * {@code false} leaves it out; {@code enable_prefix_caching = false} is {@code --no-enable-prefix-caching}). Keys with
+ * a dot ({@code service.pid}, {@code felix.fileinstall.filename}) belong to the container and are skipped. Without
+ * {@code model}, serve serves the models of the {@code ai.tessera.model-NAME} configurations.
  */
-record ServeArguments(String model, String host, int port, List<String> command) {
+record ServeArguments(Optional<String> model, String host, int port, List<String> command) {
     static final String MODEL = "model";
     static final String DEFAULT_HOST = "127.0.0.1";
     static final int DEFAULT_PORT = 8000;
 
     static ServeArguments of(Map<String, ?> config) {
-        Object model = config.get(MODEL);
-        if (model == null || model.toString().isBlank()) {
-            throw new IllegalArgumentException("the configuration " + ConfiguredServe.PID
-                    + " has no 'model' (the model folder to serve); keys given: " + new TreeMap<>(config).keySet());
-        }
-        List<String> command = new ArrayList<>(List.of("serve", model.toString().trim()));
+        List<String> command = new ArrayList<>(List.of("serve"));
+        Optional<String> model = Optional.empty();
         String host = DEFAULT_HOST;
         int port = DEFAULT_PORT;
         for (Map.Entry<String, ?> e : new TreeMap<>(config).entrySet()) {
             String key = e.getKey();
-            if (key.equals(MODEL) || key.contains(".")) {
+            if (key.contains(".")) {
                 continue;
             }
-            if (key.startsWith("-") || key.isBlank()) {
+            String flag = key.replace('_', '-');
+            if (flag.startsWith("-") || flag.isBlank()) {
                 throw new IllegalArgumentException("configuration key '" + key + "' of " + ConfiguredServe.PID
-                        + " must be a flag name without dashes, e.g. max-model-len");
+                        + " must be a flag name without dashes, e.g. max_model_len");
+            }
+            if (flag.equals(MODEL)) {
+                String folder = e.getValue().toString().trim();
+                if (folder.isEmpty()) {
+                    throw new IllegalArgumentException("configuration key 'model' of " + ConfiguredServe.PID
+                            + " is empty; give the model folder, or leave the key out to serve the ai.tessera.model-NAME"
+                            + " configurations");
+                }
+                model = Optional.of(folder);
+                continue;
             }
             for (String value : values(e.getValue())) {
-                if (value.equalsIgnoreCase("true")) {
-                    command.add("--" + key);
+                if (flag.equals("enable-prefix-caching")) {
+                    // the positive form reads better in a file than the flag's negation
+                    if (value.equalsIgnoreCase("false")) {
+                        command.add("--no-enable-prefix-caching");
+                    }
+                } else if (value.equalsIgnoreCase("true")) {
+                    command.add("--" + flag);
                 } else if (!value.equalsIgnoreCase("false")) {
-                    command.add("--" + key);
-                    command.add(value);
+                    command.add("--" + flag + "=" + value);
                 }
             }
-            if (key.equals("host")) {
+            if (flag.equals("host")) {
                 host = e.getValue().toString().trim();
-            } else if (key.equals("port")) {
+            } else if (flag.equals("port")) {
                 port = port(e.getValue());
             }
         }
-        return new ServeArguments(model.toString().trim(), host, port, List.copyOf(command));
+        model.ifPresent(folder -> command.add(1, folder));
+        return new ServeArguments(model, host, port, List.copyOf(command));
+    }
+
+    /** What is served, for log lines. */
+    String what() {
+        return model.orElse("the ai.tessera.model configurations");
     }
 
     /** A value, or each element of an array value (a flag given several times), as text. */
