@@ -28,7 +28,11 @@ final class Artifacts {
 
     /** The built jar of a module, e.g. {@code runtime-core} or {@code examples/example-architecture}. */
     static Path jar(String modulePath) {
-        String artifact = modulePath.substring(modulePath.lastIndexOf('/') + 1);
+        return jar(modulePath, modulePath.substring(modulePath.lastIndexOf('/') + 1));
+    }
+
+    /** The built jar of a module whose artifactId is not its folder's name. */
+    static Path jar(String modulePath, String artifact) {
         Path target = ROOT.resolve(modulePath).resolve("target");
         try (Stream<Path> files = Files.list(target)) {
             List<Path> jars = files.filter(p -> {

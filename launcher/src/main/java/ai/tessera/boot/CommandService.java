@@ -3,11 +3,14 @@ package ai.tessera.boot;
 import java.io.PrintStream;
 import java.util.List;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * A command line run inside the container. runtime-core registers one; the launcher, which lives on the
  * framework class path and cannot see bundle classes, finds it through this interface (exported by the
  * framework as a system package) and hands it the user's arguments.
  */
+@ProviderType
 public interface CommandService {
     /**
      * Runs one command ({@code plugins}, {@code serve}, ...) to completion.

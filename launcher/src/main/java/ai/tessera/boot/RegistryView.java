@@ -2,10 +2,13 @@ package ai.tessera.boot;
 
 import java.util.List;
 
+import org.osgi.annotation.versioning.ProviderType;
+
 /**
  * What the container has registered right now, for code outside the bundles (the launcher, tests, an
  * embedding application). Implemented by runtime-core over its plugin registry.
  */
+@ProviderType
 public interface RegistryView {
     /** Every registered plugin, sorted by kind and name. */
     List<PluginInfo> plugins();

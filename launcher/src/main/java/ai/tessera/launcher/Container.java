@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,7 +15,11 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -114,7 +119,10 @@ public final class Container implements AutoCloseable {
         return props;
     }
 
-    /** The boot API and the native packages, as the build recorded them in container.properties. */
+    /**
+     * The boot API at its semantic version and the native packages, as the build recorded them: the version in the
+     * launcher's manifest (bnd, from the package's {@code @Version}), the packages in container.properties.
+     */
     static String systemPackagesExtra() {
         Properties props = new Properties();
         try (InputStream in = Container.class.getResourceAsStream("container.properties")) {
@@ -122,8 +130,38 @@ public final class Container implements AutoCloseable {
         } catch (IOException | NullPointerException e) {
             throw new IllegalStateException("container.properties is missing from the launcher jar", e);
         }
-        return "ai.tessera.boot;version=" + version().replace("-SNAPSHOT", "") + ","
-                + props.getProperty("tessera.native.packages");
+        return "ai.tessera.boot;version=" + bootApiVersion() + "," + props.getProperty("tessera.native.packages");
+    }
+
+    /** The version of {@code ai.tessera.boot} in the Export-Package header that bnd wrote into the launcher's manifest. */
+    static String bootApiVersion() {
+        return bootApiVersion(launcherManifest().getMainAttributes().getValue("Export-Package"));
+    }
+
+    static String bootApiVersion(String exports) {
+        Matcher version = Pattern.compile("(?:^|,)ai\\.tessera\\.boot;(?:[\\w.:-]+=(?:\"[^\"]*\"|[^;,\"]*);)*?"
+                + "version=\"?([0-9][\\w.-]*)").matcher(exports == null ? "" : exports);
+        if (!version.find()) {
+            throw new IllegalStateException("the launcher's manifest exports no versioned ai.tessera.boot (Export-Package: "
+                    + exports + "); was it built with bnd?");
+        }
+        return version.group(1);
+    }
+
+    private static Manifest launcherManifest() {
+        try {
+            Path location = Path.of(Container.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            if (Files.isDirectory(location)) {
+                try (InputStream in = Files.newInputStream(location.resolve(JarFile.MANIFEST_NAME))) {
+                    return new Manifest(in);
+                }
+            }
+            try (JarFile jar = new JarFile(location.toFile())) {
+                return jar.getManifest();
+            }
+        } catch (IOException | URISyntaxException e) {
+            throw new IllegalStateException("cannot read the launcher's manifest: " + e.getMessage(), e);
+        }
     }
 
     /** Tessera's version, as the build recorded it. */

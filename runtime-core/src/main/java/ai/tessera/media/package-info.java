@@ -3,5 +3,5 @@
  * {@code convert("RGB")} gives them (what Hugging Face processors start from).
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("0.1.0")
+@org.osgi.annotation.versioning.Version("1.0.0")
 package ai.tessera.media;

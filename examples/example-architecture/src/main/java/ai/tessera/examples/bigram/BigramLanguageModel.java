@@ -15,11 +15,16 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.osgi.service.component.annotations.Component;
 
 /**
- * A third-party architecture written against Tessera's exported API alone: a bigram language model, where the
- * next token's logits depend only on the current token, {@code logits = lm_head(embed_tokens(x))}.
+ * The {@code TesseraExampleBigramLM} architecture, written against Tessera's exported API alone. Tessera serves a model
+ * folder with it when {@code architectures[0]} of the folder's config.json is {@code TesseraExampleBigramLM}.
  *
- * <p>config.json: {@code {"architectures":["TesseraExampleBigramLM"], "vocab_size": V, "hidden_size": H}};
- * weights {@code model.embed_tokens.weight [V, H]} and {@code lm_head.weight [V, H]}.
+ * <p>As generated it is the smallest working language model, a bigram model: the next token's logits depend only on
+ * the current token, {@code logits = lm_head(embed_tokens(x))}. Grow it into your model with the shared layers of
+ * {@code ai.tessera.nn} (Linear, Embedding, RmsNorm, RotaryEmbedding, Attention, ForwardScope), and list its attention
+ * layers in {@code attentionLayers()} so that the engine sizes the KV cache for them.
+ *
+ * <p>config.json: {@code {"architectures":["TesseraExampleBigramLM"], "vocab_size": V, "hidden_size": H}}; weights
+ * {@code model.embed_tokens.weight [V, H]} and {@code lm_head.weight [V, H]}.
  */
 @Component(service = ModelArchitecture.class, property = ModelArchitecture.PROPERTY + "=TesseraExampleBigramLM")
 public class BigramLanguageModel implements ModelArchitecture {
