@@ -44,7 +44,8 @@ def prepare(args):
         model = AutoModelForImageTextToText.from_config(config, dtype=torch.float32)
     tensors = {}
     tied = config_dict.get("tie_word_embeddings", False)
-    for name, param in model.named_parameters(remove_duplicate=False):
+    # the state dict, not only the parameters: persistent buffers (Gemma 4's layer_scalar) are checkpoint tensors too
+    for name, param in model.state_dict().items():
         if tied and name == "lm_head.weight":
             continue
         tensors[name] = torch.from_numpy(prng_values(name, param.numel()).reshape(tuple(param.shape)))
