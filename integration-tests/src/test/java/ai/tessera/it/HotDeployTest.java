@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
 
 import ai.tessera.boot.PluginInfo.Kind;
 import ai.tessera.boot.PluginProblem;
@@ -81,23 +82,31 @@ class HotDeployTest {
     void componentThatFailsToActivateIsReportedAndHarmsNothingElse() throws Exception {
         Artifacts.copyInto(Artifacts.jar("examples/example-architecture"), tessera.deployFolder, "example.jar");
         Artifacts.copyInto(Artifacts.jar("examples/failing-component"), tessera.deployFolder, "failing.jar");
-        TestContainer.await("the failure is reported", () -> tessera.registry.problems().stream()
-                .anyMatch(p -> p.bundle().equals("ai.tessera.failing-component")));
         TestContainer.await("the example architecture registers", () -> resolves(EXAMPLE));
-
-        PluginProblem problem = tessera.registry.problems().get(0);
+        // SCR may retry the failing component when other services come and go, so its problem can be absent for a
+        // moment: take it in the same check that sees it.
+        AtomicReference<PluginProblem> reported = new AtomicReference<>();
+        TestContainer.await("the failure is reported", () -> {
+            tessera.registry.problems().stream().filter(p -> p.bundle().equals("ai.tessera.failing-component"))
+                    .findFirst().ifPresent(reported::set);
+            return reported.get() != null;
+        });
+        PluginProblem problem = reported.get();
         assertTrue(problem.message().contains("deliberate activation failure"), problem.toString());
         assertTrue(problem.component().contains("FailingArchitecture"), problem.toString());
         assertTrue(!resolves("BrokenForCausalLM"), "a failed component must not stay registered");
         assertTrue(tessera.registry.smokeTest(EXAMPLE, TINY_CONFIG).startsWith("logits [3, 11]"));
         assertTrue(resolves(EXAMPLE) && tessera.registry.resolve(Kind.PLATFORM, "cpu").available());
 
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        tessera.commands.execute(List.of("plugins"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
-        String table = out.toString(StandardCharsets.UTF_8);
-        assertTrue(table.contains("problems (1)"), table);
-        assertTrue(table.contains("ai.tessera.failing-component") && table.contains("deliberate activation failure"),
-                table);
+        AtomicReference<String> table = new AtomicReference<>();
+        TestContainer.await("plugins lists the problem", () -> {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            tessera.commands.execute(List.of("plugins"), new PrintStream(out, true, StandardCharsets.UTF_8), System.err);
+            table.set(out.toString(StandardCharsets.UTF_8));
+            return table.get().contains("problems (1)");
+        });
+        assertTrue(table.get().contains("ai.tessera.failing-component")
+                && table.get().contains("deliberate activation failure"), table.get());
     }
 
     @Test
