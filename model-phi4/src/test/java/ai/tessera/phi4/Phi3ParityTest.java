@@ -1,5 +1,11 @@
 package ai.tessera.phi4;
 
+import static ai.tessera.testing.Parity.append;
+import static ai.tessera.testing.Parity.argmax;
+import static ai.tessera.testing.Parity.compare;
+import static ai.tessera.testing.Parity.compareAll;
+import static ai.tessera.testing.Parity.longTensor;
+import static ai.tessera.testing.Parity.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -276,62 +282,6 @@ class Phi3ParityTest {
             rows[r] = values(logits.select(0, r));
         }
         return rows;
-    }
-
-    /**
-     * Max |Δ| over the vocabulary subset and at transformers' top-5 ids (values at ids rather than the ids
-     * themselves, so that near-ties cannot flip the comparison); fails above the tolerance.
-     */
-    private static double compare(String where, float[] logits, int[] subset, float[] expectedSubset, int[] top5Ids,
-                                  float[] top5Values) {
-        double max = 0;
-        for (int j = 0; j < expectedSubset.length; j++) {
-            max = Math.max(max, Math.abs(logits[subset[j]] - expectedSubset[j]));
-        }
-        for (int j = 0; j < top5Ids.length; j++) {
-            max = Math.max(max, Math.abs(logits[top5Ids[j]] - top5Values[j]));
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δlogit| " + max + " exceeds " + TOLERANCE);
-        return max;
-    }
-
-    private static double compareAll(String where, float[] logits, float[] expected) {
-        assertEquals(expected.length, logits.length, where + ": vocabulary size");
-        double max = 0;
-        for (int v = 0; v < expected.length; v++) {
-            max = Math.max(max, Math.abs(logits[v] - expected[v]));
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δlogit| over the whole vocabulary " + max + " exceeds "
-                + TOLERANCE);
-        return max;
-    }
-
-    /** The first index of the maximum, as torch.argmax picks. */
-    private static long argmax(float[] logits) {
-        int best = 0;
-        for (int v = 1; v < logits.length; v++) {
-            if (logits[v] > logits[best]) {
-                best = v;
-            }
-        }
-        return best;
-    }
-
-    private static long[] append(long[] tokens, long token) {
-        long[] out = Arrays.copyOf(tokens, tokens.length + 1);
-        out[tokens.length] = token;
-        return out;
-    }
-
-    private static Tensor longTensor(List<Long> values) {
-        return torch.tensor(values.stream().mapToLong(Long::longValue).toArray());
-    }
-
-    private static float[] values(Tensor tensor) {
-        Tensor flat = tensor.contiguous().view(-1).to(ScalarType.Float);
-        float[] out = new float[(int) flat.numel()];
-        flat.data_ptr_float().get(out);
-        return out;
     }
 
     private static float[] floats(com.fasterxml.jackson.databind.JsonNode node) {

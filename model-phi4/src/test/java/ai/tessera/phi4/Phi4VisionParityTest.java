@@ -1,5 +1,10 @@
 package ai.tessera.phi4;
 
+import static ai.tessera.testing.Parity.append;
+import static ai.tessera.testing.Parity.argmax;
+import static ai.tessera.testing.Parity.compare;
+import static ai.tessera.testing.Parity.longTensor;
+import static ai.tessera.testing.Parity.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -391,19 +396,6 @@ class Phi4VisionParityTest {
         return max;
     }
 
-    private static double compare(String where, float[] logits, int[] subset, float[] expectedSubset, int[] top5Ids,
-                                  float[] top5Values) {
-        double max = 0;
-        for (int j = 0; j < expectedSubset.length; j++) {
-            max = Math.max(max, Math.abs(logits[subset[j]] - expectedSubset[j]));
-        }
-        for (int j = 0; j < top5Ids.length; j++) {
-            max = Math.max(max, Math.abs(logits[top5Ids[j]] - top5Values[j]));
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δlogit| " + max + " exceeds " + TOLERANCE);
-        return max;
-    }
-
     private static double compareRows(String where, Tensor actual, float[][] expected, double tolerance) {
         assertEquals(expected.length, actual.size(0), where + ": rows");
         float[] got = values(actual);
@@ -419,35 +411,8 @@ class Phi4VisionParityTest {
         return max;
     }
 
-    private static long argmax(float[] logits) {
-        int best = 0;
-        for (int v = 1; v < logits.length; v++) {
-            if (logits[v] > logits[best]) {
-                best = v;
-            }
-        }
-        return best;
-    }
-
-    private static long[] append(long[] tokens, long token) {
-        long[] out = Arrays.copyOf(tokens, tokens.length + 1);
-        out[tokens.length] = token;
-        return out;
-    }
-
     private static long[] toLongs(int[] ids) {
         return Arrays.stream(ids).asLongStream().toArray();
-    }
-
-    private static Tensor longTensor(List<Long> values) {
-        return torch.tensor(values.stream().mapToLong(Long::longValue).toArray());
-    }
-
-    static float[] values(Tensor tensor) {
-        Tensor flat = tensor.contiguous().view(-1).to(ScalarType.Float);
-        float[] out = new float[(int) flat.numel()];
-        flat.data_ptr_float().get(out);
-        return out;
     }
 
     static long[] values64(Tensor tensor) {

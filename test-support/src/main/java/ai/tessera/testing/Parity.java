@@ -1,0 +1,81 @@
+package ai.tessera.testing;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.Arrays;
+import java.util.List;
+
+import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch.ScalarType;
+
+/**
+ * The comparisons every model family's parity tests make against transformers' recorded outputs, with the team's
+ * bound: max |Δlogit| ≤ {@value #TOLERANCE} in float32.
+ */
+public final class Parity {
+    public static final double TOLERANCE = 1e-4;
+
+    private Parity() {
+    }
+
+    /**
+     * Max |Δ| over the vocabulary subset and at transformers' top-5 ids (values at ids rather than the ids
+     * themselves, so that near-ties cannot flip the comparison); fails above the tolerance.
+     */
+    public static double compare(String where, float[] logits, int[] subset, float[] expectedSubset, int[] top5Ids,
+                                 float[] top5Values) {
+        double max = 0;
+        for (int j = 0; j < expectedSubset.length; j++) {
+            max = Math.max(max, Math.abs(logits[subset[j]] - expectedSubset[j]));
+        }
+        for (int j = 0; j < top5Ids.length; j++) {
+            max = Math.max(max, Math.abs(logits[top5Ids[j]] - top5Values[j]));
+        }
+        assertTrue(max <= TOLERANCE, where + ": max |Δlogit| " + max + " exceeds " + TOLERANCE);
+        return max;
+    }
+
+    /** Max |Δ| over the whole vocabulary; fails above the tolerance. */
+    public static double compareAll(String where, float[] logits, float[] expected) {
+        assertEquals(expected.length, logits.length, where + ": vocabulary size");
+        double max = 0;
+        for (int v = 0; v < expected.length; v++) {
+            max = Math.max(max, Math.abs(logits[v] - expected[v]));
+        }
+        assertTrue(max <= TOLERANCE, where + ": max |Δlogit| over the whole vocabulary " + max + " exceeds "
+                + TOLERANCE);
+        return max;
+    }
+
+    /** The first index of the maximum, as torch.argmax picks. */
+    public static long argmax(float[] logits) {
+        int best = 0;
+        for (int v = 1; v < logits.length; v++) {
+            if (logits[v] > logits[best]) {
+                best = v;
+            }
+        }
+        return best;
+    }
+
+    /** {@code tokens} with {@code token} appended. */
+    public static long[] append(long[] tokens, long token) {
+        long[] out = Arrays.copyOf(tokens, tokens.length + 1);
+        out[tokens.length] = token;
+        return out;
+    }
+
+    /** An int64 tensor of the values. */
+    public static Tensor longTensor(List<Long> values) {
+        return org.bytedeco.pytorch.global.torch.tensor(values.stream().mapToLong(Long::longValue).toArray());
+    }
+
+    /** The values of a tensor as float32, flattened. */
+    public static float[] values(Tensor tensor) {
+        Tensor flat = tensor.contiguous().view(-1).to(ScalarType.Float);
+        float[] out = new float[(int) flat.numel()];
+        flat.data_ptr_float().get(out);
+        return out;
+    }
+}
