@@ -31,6 +31,7 @@ import ai.tessera.nn.DefaultRotaryEmbedding;
 import ai.tessera.nn.LongRopeRotaryEmbedding;
 import ai.tessera.nn.RotaryEmbedding;
 import ai.tessera.demo.NamedWeightPrng;
+import ai.tessera.testing.ReferenceModelContext;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;

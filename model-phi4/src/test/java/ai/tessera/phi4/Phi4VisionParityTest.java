@@ -37,6 +37,7 @@ import ai.tessera.phi4.vision.PackedImages;
 import ai.tessera.phi4.vision.Siglip2VisionConfig;
 import ai.tessera.phi4.vision.Siglip2VisionModel;
 import ai.tessera.phi4.vision.processor.Phi4VisionProcessor;
+import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;

@@ -15,6 +15,7 @@ import ai.tessera.api.ModelConfig;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.bytedeco.pytorch.global.torch.ScalarType;

@@ -21,6 +21,7 @@ import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.demo.NamedWeightPrng;
+import ai.tessera.testing.ReferenceModelContext;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
 import org.bytedeco.pytorch.global.torch;

@@ -30,6 +30,7 @@ import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.demo.NamedWeightPrng;
 import ai.tessera.nn.SiluAndMul;
 import ai.tessera.nn.WeightPrefix;
+import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Scalar;
