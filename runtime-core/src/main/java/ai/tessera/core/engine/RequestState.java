@@ -59,15 +59,20 @@ final class RequestState {
         this.text = text;
         this.publisher = publisher;
         this.multimodal = request.multimodal();
-        long seed = 0;
+        // 64-bit FNV-1a over every item's content hash and place: the prefix cache cannot compare media as it
+        // compares tokens (the placeholder ids are the same for every image), so the hash alone tells them apart
+        long seed = 0xCBF29CE484222325L;
         int first = Integer.MAX_VALUE;
         if (multimodal != null) {
             for (MultimodalItem item : multimodal.items()) {
-                seed = seed * 31 + item.contentHash().hashCode() + 0x632BE59BD9B4E019L * item.offset();
+                String key = item.modality() + ':' + item.offset() + ':' + item.length() + ':' + item.contentHash() + ';';
+                for (int i = 0; i < key.length(); i++) {
+                    seed = (seed ^ key.charAt(i)) * 0x100000001B3L;
+                }
                 first = Math.min(first, item.offset());
             }
         }
-        this.mediaSeed = seed == 0 && first != Integer.MAX_VALUE ? 1 : seed;
+        this.mediaSeed = seed == 0 ? 1 : seed;
         this.firstMediaToken = first;
     }
 
