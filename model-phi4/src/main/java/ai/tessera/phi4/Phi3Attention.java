@@ -18,17 +18,11 @@ final class Phi3Attention implements AutoCloseable {
     private final Linear qkvProj;
     private final Linear oProj;
     private final Attention attention;
-    private final int numHeads;
-    private final int numKvHeads;
-    private final int headDim;
 
     private Phi3Attention(Linear qkvProj, Linear oProj, Attention attention) {
         this.qkvProj = qkvProj;
         this.oProj = oProj;
         this.attention = attention;
-        this.numHeads = attention.spec().numHeads();
-        this.numKvHeads = attention.spec().numKvHeads();
-        this.headDim = attention.spec().headDim();
     }
 
     static Phi3Attention load(ModelContext context, Phi3Config config, WeightPrefix prefix, int layerIndex,
@@ -43,16 +37,7 @@ final class Phi3Attention implements AutoCloseable {
 
     /** {@code hidden [tokens, hidden_size]} → {@code [tokens, hidden_size]}. */
     Tensor forward(Tensor hidden, CosSin cosSin, ForwardBatch batch) {
-        long tokens = hidden.size(0);
-        long querySize = (long) numHeads * headDim;
-        long kvSize = (long) numKvHeads * headDim;
-        Tensor qkv = qkvProj.forward(hidden);
-        Tensor query = qkv.narrow(1, 0, querySize).view(tokens, numHeads, headDim);
-        Tensor key = qkv.narrow(1, querySize, kvSize).view(tokens, numKvHeads, headDim);
-        Tensor value = qkv.narrow(1, querySize + kvSize, kvSize).view(tokens, numKvHeads, headDim);
-
-        Tensor output = attention.forward(cosSin.apply(query), cosSin.apply(key), value, batch);
-        return oProj.forward(output.reshape(tokens, querySize));
+        return oProj.forward(attention.forwardPacked(qkvProj.forward(hidden), cosSin, batch));
     }
 
     @Override

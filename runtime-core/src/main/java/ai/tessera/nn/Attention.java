@@ -55,6 +55,26 @@ public final class Attention {
         return backend.forward(query, key, value, batch.kvCache().layer(layerIndex), batch.attention(), spec, scale);
     }
 
+    /**
+     * The common case of a fused projection: splits {@code qkv [tokens, (numHeads + 2·numKvHeads)·headDim]}, laid
+     * out {@code [q | k | v]}, rotates q and k and attends.
+     *
+     * @return {@code [tokens, numHeads·headDim]}, ready for the output projection
+     */
+    public Tensor forwardPacked(Tensor qkv, CosSin cosSin, ForwardBatch batch) {
+        long tokens = qkv.size(0);
+        long querySize = (long) spec.numHeads() * spec.headDim();
+        long kvSize = (long) spec.numKvHeads() * spec.headDim();
+        if (qkv.dim() != 2 || qkv.size(1) != querySize + 2 * kvSize) {
+            throw new IllegalArgumentException("attention layer " + layerIndex + ": qkv must be [" + tokens + ", "
+                    + (querySize + 2 * kvSize) + "], got " + java.util.Arrays.toString(Weights.shape(qkv)));
+        }
+        Tensor query = qkv.narrow(1, 0, querySize).view(tokens, spec.numHeads(), spec.headDim());
+        Tensor key = qkv.narrow(1, querySize, kvSize).view(tokens, spec.numKvHeads(), spec.headDim());
+        Tensor value = qkv.narrow(1, querySize + kvSize, kvSize).view(tokens, spec.numKvHeads(), spec.headDim());
+        return forward(cosSin.apply(query), cosSin.apply(key), value, batch).reshape(tokens, querySize);
+    }
+
     private void checkShape(String what, Tensor t, int heads, long tokens) {
         if (t.dim() != 3 || t.size(0) != tokens || t.size(1) != heads || t.size(2) != spec.headDim()) {
             throw new IllegalArgumentException("attention layer " + layerIndex + ": " + what + " must be [" + tokens

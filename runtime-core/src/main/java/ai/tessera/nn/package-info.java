@@ -10,5 +10,5 @@
  * inside a {@link ai.tessera.nn.ForwardScope}, which frees its temporary tensors.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package ai.tessera.nn;
