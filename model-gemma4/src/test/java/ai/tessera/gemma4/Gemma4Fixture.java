@@ -24,6 +24,7 @@ final class Gemma4Fixture {
     private static final String FOLDER = "/fixtures/gemma4/";
     static final String E2B = "gemma4_e2b";
     static final String MOE = "gemma4_26b_a4b";
+    static final String VISION = "gemma4_vision";
 
     final String name;
     final String configJson;
