@@ -146,6 +146,11 @@ final class Gemma4Fixture {
         }
     }
 
+    /** A file of the fixture folder (the test images). */
+    static byte[] resource(String file) {
+        return bytes(file);
+    }
+
     private static byte[] bytes(String file) {
         try (InputStream in = Gemma4Fixture.class.getResourceAsStream(FOLDER + file)) {
             if (in == null) {
