@@ -89,7 +89,7 @@ class Gemma4VisionParityTest {
     }
 
     /** The prompt as the chat template writes it: one {@code <|image|>} per image. */
-    private static int[] collapsed(long[] expanded) {
+    static int[] collapsed(long[] expanded) {
         List<Integer> ids = new ArrayList<>();
         for (int i = 0; i < expanded.length; i++) {
             if (expanded[i] == BOI) {
