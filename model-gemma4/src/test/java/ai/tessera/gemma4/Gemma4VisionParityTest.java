@@ -45,11 +45,13 @@ import org.junit.jupiter.api.TestInstance;
 class Gemma4VisionParityTest {
     private static final double TOLERANCE = 1e-4;
     /**
-     * Logits of the prompts with images. The project's limit is 1e-4 and every position of the one-image prompt
-     * and the greedy steps of both stay under it; one position of the two-image prompt (an image token, position
-     * 32) differs by 1.19e-4 while the image embeddings there agree to 1.1e-6, i.e. float32 rounding of the text
-     * decoder (libtorch 2.10 here, torch 2.11 in the reference). The limit for these logits is therefore 1.5e-4, and
-     * the report prints the maxima.
+     * Logits of the prompts with images, end to end. The project's limit is 1e-4: every position of the one-image
+     * prompt and the greedy steps of both prompts stay under it, but one position of the two-image prompt (an image
+     * token, position 32) differs by 1.19e-4. The image embeddings agree to 1.1e-6 and the decoder fed
+     * transformers' own image features agrees to 1.7e-5 under the strict 1e-4
+     * ({@link #decoderWithTransformersImageFeaturesMatchesWithinTheProjectLimit}), so the excess is the tower's
+     * float32 rounding carried through the decoder; the end-to-end limit is therefore 1.5e-4, and the report
+     * prints the maxima.
      */
     private static final double LOGIT_TOLERANCE = 1.5e-4;
     private static final int BLOCK_SIZE = 16;
@@ -327,6 +329,66 @@ class Gemma4VisionParityTest {
     }
 
     /** Max |Δ| over the vocabulary subset and at transformers' top-5 ids; fails above {@link #LOGIT_TOLERANCE}. */
+    /**
+     * The decoder alone: transformers' own image features (the fixture's embed_vision output) merged in place of
+     * Tessera's tower output. These logits must agree within the project's 1e-4, which locates the rest of the
+     * difference in the end-to-end logits in the tower's float32 rounding.
+     */
+    @Test
+    void decoderWithTransformersImageFeaturesMatchesWithinTheProjectLimit() {
+        int[] subset = Gemma4Fixture.ints(fixture.root.get("vocab_subset"));
+        int index = 0;
+        for (JsonNode prompt : fixture.root.get("prompts")) {
+            MultimodalPrompt processed = process(prompt);
+            long[] ids = Gemma4Fixture.longs(prompt.get("input_ids"));
+            float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
+            int[][] prefillTop5 = Gemma4Fixture.intMatrix(prompt.get("prefill_top5_ids"));
+            float[][] prefillTop5Values = fixture.matrix(prompt.get("prefill_top5_values"));
+            double maxDelta = 0;
+            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
+                    cpu.device());
+                 PointerScope scope = new PointerScope()) {
+                float[][] features = fixture.matrix(prompt.get("image_features"));
+                List<Tensor> embeds = new ArrayList<>();
+                int row = 0;
+                for (MultimodalItem item : processed.items()) {
+                    float[] flat = new float[item.length() * features[0].length];
+                    for (int r = 0; r < item.length(); r++) {
+                        System.arraycopy(features[row + r], 0, flat, r * features[0].length, features[0].length);
+                    }
+                    embeds.add(torch.tensor(flat, new org.bytedeco.pytorch.TensorOptions(ScalarType.Float))
+                            .reshape(item.length(), features[0].length));
+                    row += item.length();
+                }
+                float[][] rows = step(cache, ids, 0, ids.length, processed.items(), embeds, null);
+                for (int t = 0; t < ids.length; t++) {
+                    maxDelta = Math.max(maxDelta, Gemma4ParityTest.compare("prompt " + index + " position " + t
+                            + " with transformers' image features", rows[t], subset, prefillSubset[t], prefillTop5[t],
+                            prefillTop5Values[t]));
+                }
+            } finally {
+                processed.close();
+            }
+            report.put("prompt " + index + " decoder with transformers' image features",
+                    String.format("prefill max |Δlogit| %.3g", maxDelta));
+            index++;
+        }
+    }
+
+    @Test
+    void aCheckpointWithoutVisionConfigLoadsAndRefusesImages() throws ModelLoadException {
+        ModelConfig textOnly = HfConfigLoader.fromJson(Gemma4Fixture.load(Gemma4Fixture.E2B).configJson, null);
+        MediaProcessor media = new Gemma4MultimodalProcessor().forModel(textOnly, Optional.empty());
+        MediaInput png = MediaInput.of("image", Gemma4Fixture.resource("gemma4_a.png"), "image/png", "a.png");
+        IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
+                () -> media.process(new int[] {2, IMAGE}, List.of(png), Map.of()));
+        assertTrue(refused.getMessage().contains("no vision_config"), refused.getMessage());
+        try (MultimodalPrompt text = media.process(new int[] {2, 5, 6}, List.of(), Map.of())) {
+            assertArrayEquals(new int[] {2, 5, 6}, text.tokenIds());
+            assertTrue(text.items().isEmpty());
+        }
+    }
+
     private static double compare(String where, float[] logits, int[] subset, float[] expectedSubset, int[] top5Ids,
                                   float[] top5Values) {
         double max = 0;
