@@ -1,5 +1,6 @@
 package ai.tessera.gemma4;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.OptionalDouble;
 
@@ -8,9 +9,11 @@ import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.LoadedModel;
 import ai.tessera.api.ModelContext;
 import ai.tessera.api.ModelLoadException;
+import ai.tessera.api.MultimodalItem;
 import ai.tessera.nn.ForwardScope;
 import ai.tessera.nn.Linear;
 import ai.tessera.nn.WeightPrefix;
+import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
@@ -26,14 +29,18 @@ final class Gemma4CausalLm implements LoadedModel {
     private final OptionalDouble softcap;
     private final Tensor placeholderIds;
     private final long padTokenId;
+    private final Gemma4VisionModel vision;
+    private final ScalarType dtype;
 
     private Gemma4CausalLm(Gemma4TextModel model, Linear lmHead, OptionalDouble softcap, Tensor placeholderIds,
-                           long padTokenId) {
+                           long padTokenId, Gemma4VisionModel vision, ScalarType dtype) {
         this.model = model;
         this.lmHead = lmHead;
         this.softcap = softcap;
         this.placeholderIds = Held.hold(placeholderIds);
         this.padTokenId = padTokenId;
+        this.vision = vision;
+        this.dtype = dtype;
     }
 
     /**
@@ -44,7 +51,20 @@ final class Gemma4CausalLm implements LoadedModel {
      */
     static Gemma4CausalLm load(ModelContext context, Gemma4TextConfig config, WeightPrefix prefix, boolean tied,
                                long[] placeholders) throws ModelLoadException {
+        return load(context, config, prefix, tied, placeholders, null);
+    }
+
+    /**
+     * @param visionConfig the tower to load from {@code model.vision_tower} and {@code model.embed_vision}, or
+     *                     {@code null} for text only
+     */
+    static Gemma4CausalLm load(ModelContext context, Gemma4TextConfig config, WeightPrefix prefix, boolean tied,
+                               long[] placeholders, Gemma4VisionConfig visionConfig) throws ModelLoadException {
         try (LoadGuard guard = new LoadGuard()) {
+            Gemma4VisionModel vision = visionConfig == null ? null
+                    : guard.add(Gemma4VisionModel.load(context.weights(), visionConfig,
+                            WeightPrefix.of("model.vision_tower"), WeightPrefix.of("model.embed_vision"),
+                            config.hiddenSize(), context.platform().device()));
             Gemma4TextModel model = guard.add(Gemma4TextModel.load(context, config, prefix));
             Linear lmHead = tied ? Linear.tiedTo(model.embedTokens().embedding())
                     : Linear.load(context.weights(), WeightPrefix.of("lm_head"), config.hiddenSize(),
@@ -52,12 +72,17 @@ final class Gemma4CausalLm implements LoadedModel {
             Tensor ids = placeholders.length == 0 ? null
                     : torch.tensor(placeholders).to(context.platform().device(), ScalarType.Long);
             return guard.done(new Gemma4CausalLm(model, lmHead, config.finalLogitSoftcapping(), ids,
-                    config.padTokenId()));
+                    config.padTokenId(), vision, context.dtype()));
         }
     }
 
     Gemma4TextModel model() {
         return model;
+    }
+
+    /** The vision tower, or {@code null} for a text-only model. */
+    Gemma4VisionModel vision() {
+        return vision;
     }
 
     @Override
@@ -72,7 +97,15 @@ final class Gemma4CausalLm implements LoadedModel {
             if (placeholderIds != null) {
                 ids = ids.masked_fill(torch.isin(ids, placeholderIds), new Scalar(padTokenId));
             }
-            Tensor hidden = model.forward(batch, ids);
+            Tensor hidden;
+            if (batch.multimodal() == null) {
+                hidden = model.forward(batch, ids);
+            } else {
+                // Image rows replace the (pad) token embeddings; the Per-Layer Embeddings then take the pad id's
+                // table rows and project the merged embeddings, as transformers' Gemma4Model does.
+                Tensor merged = batch.multimodal().mergeInto(model.embedTokens().forward(ids));
+                hidden = model.forward(batch, ids, merged, Gemma4TextModel.Tap.NONE);
+            }
             // Only the wanted rows go through lm_head: for decoding that is one row per sequence.
             if (batch.logitsIndices() != null) {
                 hidden = hidden.index_select(0, batch.logitsIndices());
@@ -87,7 +120,49 @@ final class Gemma4CausalLm implements LoadedModel {
     }
 
     @Override
+    public List<Tensor> embedMultimodal(List<MultimodalItem> items) {
+        if (vision == null) {
+            throw new UnsupportedOperationException("this Gemma 4 checkpoint has no vision_config: it takes text only, "
+                    + "got " + items.size() + " media item(s)");
+        }
+        List<Tensor> out = new ArrayList<>();
+        try {
+            for (MultimodalItem item : items) {
+                out.add(embedImage(item));
+            }
+            return out;
+        } catch (RuntimeException e) {
+            out.forEach(Tensor::close);
+            throw e;
+        }
+    }
+
+    /** One image item's soft tokens {@code [item.length(), hidden]} in the model's dtype on its device. */
+    Tensor embedImage(MultimodalItem item) {
+        if (!"image".equals(item.modality())) {
+            throw new IllegalArgumentException("Gemma4ForConditionalGeneration encodes images only here, got a "
+                    + item.modality() + " item");
+        }
+        try (ForwardScope scope = new ForwardScope()) {
+            Tensor pixels = item.input(Gemma4MediaProcessor.PIXEL_VALUES);
+            Tensor positions = item.input(Gemma4MediaProcessor.IMAGE_POSITION_IDS);
+            ImageInput input = ImageInput.of(pixels, positions, vision.config());
+            Device device = lmHead.weight().device();
+            Tensor embeds = vision.embedImage(input.pixelValues().to(device, dtype), input.positions().to(device,
+                    ScalarType.Long), dtype, Gemma4VisionModel.Tap.NONE);
+            if (embeds.size(0) != item.length()) {
+                throw new IllegalArgumentException("the image gives " + embeds.size(0) + " soft tokens but its item "
+                        + "takes " + item.length() + " tokens of the prompt");
+            }
+            return scope.keep(embeds);
+        }
+    }
+
+    @Override
     public void close() {
+        if (vision != null) {
+            vision.close();
+        }
         lmHead.close();
         model.close();
         Held.release(placeholderIds);

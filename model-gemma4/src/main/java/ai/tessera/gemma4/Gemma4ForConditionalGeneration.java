@@ -1,7 +1,6 @@
 package ai.tessera.gemma4;
 
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Optional;
 import java.util.logging.Logger;
 
 import ai.tessera.api.LoadedModel;
@@ -16,10 +15,15 @@ import org.osgi.service.component.annotations.Component;
  * {@code Gemma4ForConditionalGeneration}, the architecture of the released checkpoints: the text decoder from
  * {@code text_config} and the {@code model.language_model.} weights, with {@code lm_head} tied to its embeddings.
  *
- * <p>This bundle serves text: the vision and audio towers ({@code model.vision_tower}, {@code model.audio_tower},
- * {@code model.embed_vision}, {@code model.embed_audio}) are not loaded, and the media placeholder tokens
- * ({@code <|image|>}, {@code <|audio|>}, {@code <|video|>}) read as the pad token, as in transformers when a prompt
- * carries them without media.
+ * <p>With {@code vision_config} the vision tower ({@code model.vision_tower}) and {@code model.embed_vision} are
+ * loaded and images are taken ({@link Gemma4MultimodalProcessor}); the audio tower is not loaded. Media placeholder
+ * tokens ({@code <|image|>}, {@code <|audio|>}, {@code <|video|>}) read as the pad token for the token and
+ * Per-Layer Embeddings, as in transformers; image embeddings then replace the {@code <|image|>} rows.
+ *
+ * <p>The text decoder's attention is causal for every token. transformers 5.17 lets an image's tokens attend to
+ * each other both ways only when {@code text_config.use_bidirectional_attention} is {@code "vision"} (the larger
+ * checkpoints) and {@code mm_token_type_ids} is passed; the engine's paged attention is causal, so such a
+ * checkpoint is loaded with a warning and its image tokens see only earlier image tokens (see docs/multimodal.md).
  */
 @Component(service = ModelArchitecture.class, property = ModelArchitecture.PROPERTY
         + "=Gemma4ForConditionalGeneration")
@@ -33,20 +37,22 @@ public class Gemma4ForConditionalGeneration implements ModelArchitecture {
                 "config.json of a Gemma4ForConditionalGeneration needs a text_config object (the language model's"
                         + " configuration)"));
         Gemma4TextConfig config = Gemma4TextConfig.from(text, "text_config.");
-        List<String> towers = new ArrayList<>();
-        for (String tower : new String[] {"vision_config", "audio_config"}) {
-            if (root.has(tower)) {
-                towers.add(tower);
-            }
+        Optional<ModelConfig> visionSection = root.section("vision_config");
+        Gemma4VisionConfig vision = visionSection.isPresent() ? Gemma4VisionConfig.from(visionSection.get()) : null;
+        if (root.section("audio_config").isPresent()) {
+            LOG.warning("Gemma4ForConditionalGeneration: the checkpoint has audio_config, but this bundle does not "
+                    + "load the audio tower; audio is not supported");
         }
-        if (!towers.isEmpty()) {
-            LOG.warning("Gemma4ForConditionalGeneration: the checkpoint has " + String.join(" and ", towers)
-                    + ", but this bundle loads the text decoder only; images, audio and video are not supported");
+        if (vision != null && "vision".equals(text.getString("use_bidirectional_attention").orElse(null))) {
+            LOG.warning("Gemma4ForConditionalGeneration: text_config.use_bidirectional_attention is \"vision\": "
+                    + "transformers lets an image's tokens attend to each other both ways; Tessera's decoder is "
+                    + "causal for image tokens too, so outputs with images differ from transformers'");
         }
         long[] placeholders = {
             root.getInt("image_token_id", 258_880), root.getInt("audio_token_id", 258_881),
             root.getInt("video_token_id", 258_884)};
         boolean tied = root.getBoolean("tie_word_embeddings", config.tieWordEmbeddings());
-        return Gemma4CausalLm.load(context, config, WeightPrefix.of("model.language_model"), tied, placeholders);
+        return Gemma4CausalLm.load(context, config, WeightPrefix.of("model.language_model"), tied, placeholders,
+                vision);
     }
 }

@@ -24,6 +24,7 @@ final class Gemma4Fixture {
     private static final String FOLDER = "/fixtures/gemma4/";
     static final String E2B = "gemma4_e2b";
     static final String MOE = "gemma4_26b_a4b";
+    static final String VISION = "gemma4_vision";
 
     final String name;
     final String configJson;
@@ -143,6 +144,11 @@ final class Gemma4Fixture {
         } catch (IOException e) {
             throw new UncheckedIOException("fixture " + file + " is not valid JSON", e);
         }
+    }
+
+    /** A file of the fixture folder (the test images). */
+    static byte[] resource(String file) {
+        return bytes(file);
     }
 
     private static byte[] bytes(String file) {

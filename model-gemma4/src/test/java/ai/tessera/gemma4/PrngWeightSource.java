@@ -20,7 +20,9 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * check that all were used.
  */
 final class PrngWeightSource implements WeightSource {
-    private static final String[] ONE_OFFSET_SUFFIXES = {"router.scale", "router.per_expert_scale", "layer_scalar"};
+    // std_scale: gemma4_vision_reference.py adds the vision tower's standardize scale to gemma4_reference.py's list
+    private static final String[] ONE_OFFSET_SUFFIXES = {"router.scale", "router.per_expert_scale", "layer_scalar",
+        "std_scale"};
 
     private final Map<String, long[]> shapes;
     private final Set<String> loaded = new TreeSet<>();
