@@ -8,6 +8,7 @@ import java.util.Set;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
 import ai.tessera.nn.WeightPrefix;
+import ai.tessera.testing.Parity;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -51,8 +52,8 @@ class ClippableLinearTest {
             Tensor x = torch.tensor(new float[] {3, 0.75f, -0.5f, -4}, new TensorOptions(ScalarType.Float))
                     .reshape(2, 2);
             // clamped inputs (1, 0.75) and (-0.5, -1): outputs (1, 1.75 -> 1.5) and (-0.5, -1.5)
-            assertArrayEquals(new float[] {1, 1.5f, -0.5f, -1.5f}, Gemma4ParityTest.values(clipped.forward(x)));
-            assertArrayEquals(new float[] {3, 3.75f, -0.5f, -4.5f}, Gemma4ParityTest.values(plain.forward(x)));
+            assertArrayEquals(new float[] {1, 1.5f, -0.5f, -1.5f}, Parity.values(clipped.forward(x)));
+            assertArrayEquals(new float[] {3, 3.75f, -0.5f, -4.5f}, Parity.values(plain.forward(x)));
         }
     }
 }

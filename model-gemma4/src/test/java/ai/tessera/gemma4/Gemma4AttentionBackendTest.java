@@ -18,6 +18,7 @@ import ai.tessera.api.Platform;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.ReferenceModelContext;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;

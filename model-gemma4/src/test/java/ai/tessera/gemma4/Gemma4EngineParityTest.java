@@ -17,6 +17,7 @@ import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.ReferenceModelContext;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;

@@ -15,6 +15,7 @@ import java.util.HexFormat;
 
 import ai.tessera.media.ImageDecoding;
 import ai.tessera.media.RgbImage;
+import ai.tessera.testing.Parity;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
@@ -57,7 +58,7 @@ class Gemma4ImageProcessorParityTest {
                 assertEquals(real, patches.realPatches(), where + ": real patches");
                 assertArrayEquals(new long[] {c.get("padded_patches").asInt(), c.get("patch_values").asInt()},
                         new long[] {patches.pixelValues().size(0), patches.pixelValues().size(1)}, where + ": pixel_values shape");
-                float[] values = Gemma4ParityTest.values(patches.pixelValues());
+                float[] values = Parity.values(patches.pixelValues());
                 int width = c.get("patch_values").asInt();
                 ByteBuffer bytes = ByteBuffer.allocate(real * width * Float.BYTES).order(ByteOrder.LITTLE_ENDIAN);
                 bytes.asFloatBuffer().put(values, 0, real * width);

@@ -1,5 +1,10 @@
 package ai.tessera.gemma4;
 
+import static ai.tessera.testing.Parity.append;
+import static ai.tessera.testing.Parity.argmax;
+import static ai.tessera.testing.Parity.compare;
+import static ai.tessera.testing.Parity.longTensor;
+import static ai.tessera.testing.Parity.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -22,6 +27,7 @@ import ai.tessera.api.ModelLoadException;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -343,23 +349,6 @@ class Gemma4ParityTest {
                 logitsIndices == null ? null : torch.tensor(logitsIndices));
     }
 
-    /**
-     * Max |Δ| over the vocabulary subset and at transformers' top-5 ids (values at ids rather than the ids
-     * themselves, so that near-ties cannot flip the comparison); fails above the tolerance.
-     */
-    static double compare(String where, float[] logits, int[] subset, float[] expectedSubset, int[] top5Ids,
-                          float[] top5Values) {
-        double max = 0;
-        for (int j = 0; j < expectedSubset.length; j++) {
-            max = Math.max(max, Math.abs(logits[subset[j]] - expectedSubset[j]));
-        }
-        for (int j = 0; j < top5Ids.length; j++) {
-            max = Math.max(max, Math.abs(logits[top5Ids[j]] - top5Values[j]));
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δlogit| " + max + " exceeds " + TOLERANCE);
-        return max;
-    }
-
     static double compareSubset(String where, float[] logits, int[] ids, float[] expected) {
         double max = 0;
         for (int j = 0; j < ids.length; j++) {
@@ -370,31 +359,4 @@ class Gemma4ParityTest {
         return max;
     }
 
-    /** The first index of the maximum, as torch.argmax picks. */
-    static long argmax(float[] logits) {
-        int best = 0;
-        for (int v = 1; v < logits.length; v++) {
-            if (logits[v] > logits[best]) {
-                best = v;
-            }
-        }
-        return best;
-    }
-
-    static long[] append(long[] tokens, long token) {
-        long[] out = Arrays.copyOf(tokens, tokens.length + 1);
-        out[tokens.length] = token;
-        return out;
-    }
-
-    private static Tensor longTensor(List<Long> values) {
-        return torch.tensor(values.stream().mapToLong(Long::longValue).toArray());
-    }
-
-    static float[] values(Tensor tensor) {
-        Tensor flat = tensor.contiguous().view(-1).to(ScalarType.Float);
-        float[] out = new float[(int) flat.numel()];
-        flat.data_ptr_float().get(out);
-        return out;
-    }
 }

@@ -22,6 +22,7 @@ import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;

@@ -23,6 +23,8 @@ import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.Parity;
+import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -256,7 +258,7 @@ class Gemma4VisionParityTest {
         Tensor logits = model.forward(withMultimodal(batch, slice(items, embeds, from, to, 0)));
         float[][] rows = new float[(int) logits.size(0)][];
         for (int r = 0; r < rows.length; r++) {
-            rows[r] = Gemma4ParityTest.values(logits.select(0, r));
+            rows[r] = Parity.values(logits.select(0, r));
         }
         return rows;
     }
@@ -295,8 +297,8 @@ class Gemma4VisionParityTest {
                     String where = "prompt " + index + " greedy step " + s;
                     decodeDelta = Math.max(decodeDelta, compare(where, logits, decodeSubset,
                             decode[s], decodeTop5[s], decodeTop5Values[s]));
-                    assertEquals(greedy[s], Gemma4ParityTest.argmax(logits), where + ": greedy token");
-                    sequence = Gemma4ParityTest.append(sequence, greedy[s]);
+                    assertEquals(greedy[s], Parity.argmax(logits), where + ": greedy token");
+                    sequence = Parity.append(sequence, greedy[s]);
                     if (s + 1 < greedy.length) {
                         logits = step(cache, sequence, sequence.length - 1, sequence.length, processed.items(),
                                 embeds, new long[] {0})[0];
@@ -362,7 +364,7 @@ class Gemma4VisionParityTest {
                 }
                 float[][] rows = step(cache, ids, 0, ids.length, processed.items(), embeds, null);
                 for (int t = 0; t < ids.length; t++) {
-                    maxDelta = Math.max(maxDelta, Gemma4ParityTest.compare("prompt " + index + " position " + t
+                    maxDelta = Math.max(maxDelta, Parity.compare("prompt " + index + " position " + t
                             + " with transformers' image features", rows[t], subset, prefillSubset[t], prefillTop5[t],
                             prefillTop5Values[t]));
                 }
@@ -418,7 +420,7 @@ class Gemma4VisionParityTest {
     private static float[][] rows(Tensor matrix) {
         float[][] rows = new float[(int) matrix.size(0)][];
         for (int r = 0; r < rows.length; r++) {
-            rows[r] = Gemma4ParityTest.values(matrix.select(0, r));
+            rows[r] = Parity.values(matrix.select(0, r));
         }
         return rows;
     }
