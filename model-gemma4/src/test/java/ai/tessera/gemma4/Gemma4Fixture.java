@@ -1,5 +1,9 @@
 package ai.tessera.gemma4;
 
+import static ai.tessera.testing.FixtureJson.intMatrix;
+import static ai.tessera.testing.FixtureJson.ints;
+import static ai.tessera.testing.FixtureJson.longs;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -112,30 +116,6 @@ final class Gemma4Fixture {
                   float[][] prefillTop5Values, float[] lastSubset, long[] greedy, float[][] decodeSubset,
                   int[][] decodeTop5Ids, float[][] decodeTop5Values, double decodeMinMargin, long[] generate,
                   JsonNode debug) {
-    }
-
-    static int[][] intMatrix(JsonNode node) {
-        int[][] out = new int[node.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ints(node.get(i));
-        }
-        return out;
-    }
-
-    static int[] ints(JsonNode node) {
-        int[] out = new int[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asInt();
-        }
-        return out;
-    }
-
-    static long[] longs(JsonNode node) {
-        long[] out = new long[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asLong();
-        }
-        return out;
     }
 
     private static JsonNode readTree(String file) {

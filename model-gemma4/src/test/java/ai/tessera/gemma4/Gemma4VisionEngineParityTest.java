@@ -22,6 +22,7 @@ import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -59,10 +60,10 @@ class Gemma4VisionEngineParityTest {
                         media.add(MediaInput.of("image", Gemma4Fixture.resource(name.asText()), "image/png",
                                 name.asText()));
                     }
-                    long[] greedy = Gemma4Fixture.longs(p.get("greedy"));
+                    long[] greedy = FixtureJson.longs(p.get("greedy"));
                     SamplingParams params = SamplingParams.greedy().toBuilder().maxTokens(greedy.length)
                             .ignoreEos(true).build();
-                    int[] prompt = Gemma4VisionParityTest.collapsed(Gemma4Fixture.longs(p.get("input_ids")));
+                    int[] prompt = Gemma4VisionParityTest.collapsed(FixtureJson.longs(p.get("input_ids")));
                     GenerationRequest request = GenerationRequest.of("prompt" + index++ + "-" + round,
                             processor.process(prompt, media, Map.of("max_soft_tokens", maxSoftTokens)), params);
                     expected.add(greedy);

@@ -23,6 +23,7 @@ import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.Parity;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -114,7 +115,7 @@ class Gemma4VisionParityTest {
             byte[] bytes = Gemma4Fixture.resource(name.asText());
             media.add(MediaInput.of("image", bytes, "image/png", name.asText()));
         }
-        return processor.process(collapsed(Gemma4Fixture.longs(prompt.get("input_ids"))), media,
+        return processor.process(collapsed(FixtureJson.longs(prompt.get("input_ids"))), media,
                 Map.of("max_soft_tokens", fixture.root.get("max_soft_tokens").asInt()));
     }
 
@@ -123,10 +124,10 @@ class Gemma4VisionParityTest {
         for (JsonNode prompt : fixture.root.get("prompts")) {
             MultimodalPrompt processed = process(prompt);
             try {
-                long[] expected = Gemma4Fixture.longs(prompt.get("input_ids"));
+                long[] expected = FixtureJson.longs(prompt.get("input_ids"));
                 assertArrayEquals(expected, Arrays.stream(processed.tokenIds()).asLongStream().toArray());
-                int[] offsets = Gemma4Fixture.ints(prompt.get("image_offsets"));
-                int[] soft = Gemma4Fixture.ints(prompt.get("num_soft_tokens"));
+                int[] offsets = FixtureJson.ints(prompt.get("image_offsets"));
+                int[] soft = FixtureJson.ints(prompt.get("num_soft_tokens"));
                 assertEquals(offsets.length, processed.items().size());
                 for (int i = 0; i < offsets.length; i++) {
                     assertEquals(offsets[i], processed.items().get(i).offset(), "image " + i + " offset");
@@ -141,7 +142,7 @@ class Gemma4VisionParityTest {
     @Test
     void processorRefusesWhatItDoesNotTake() {
         JsonNode prompt = fixture.root.get("prompts").get(0);
-        int[] ids = collapsed(Gemma4Fixture.longs(prompt.get("input_ids")));
+        int[] ids = collapsed(FixtureJson.longs(prompt.get("input_ids")));
         MediaInput png = MediaInput.of("image", Gemma4Fixture.resource("gemma4_a.png"), "image/png", "a.png");
         IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
                 () -> processor.process(ids, List.of(png, png), Map.of()));
@@ -265,19 +266,19 @@ class Gemma4VisionParityTest {
 
     @Test
     void logitsAndGreedyTokensWithImagesMatchTransformers() {
-        int[] subset = Gemma4Fixture.ints(fixture.root.get("vocab_subset"));
+        int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
         int decodeSize = fixture.root.get("decode_subset_size").asInt();
         int[] decodeSubset = Arrays.copyOf(subset, decodeSize);
         int index = 0;
         for (JsonNode prompt : fixture.root.get("prompts")) {
             MultimodalPrompt processed = process(prompt);
-            long[] ids = Gemma4Fixture.longs(prompt.get("input_ids"));
+            long[] ids = FixtureJson.longs(prompt.get("input_ids"));
             float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
-            int[][] prefillTop5 = Gemma4Fixture.intMatrix(prompt.get("prefill_top5_ids"));
+            int[][] prefillTop5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
             float[][] prefillTop5Values = fixture.matrix(prompt.get("prefill_top5_values"));
-            long[] greedy = Gemma4Fixture.longs(prompt.get("greedy"));
+            long[] greedy = FixtureJson.longs(prompt.get("greedy"));
             float[][] decode = fixture.matrix(prompt.get("decode_subset"));
-            int[][] decodeTop5 = Gemma4Fixture.intMatrix(prompt.get("decode_top5_ids"));
+            int[][] decodeTop5 = FixtureJson.intMatrix(prompt.get("decode_top5_ids"));
             float[][] decodeTop5Values = fixture.matrix(prompt.get("decode_top5_values"));
             double prefillDelta = 0;
             double decodeDelta = 0;
@@ -338,13 +339,13 @@ class Gemma4VisionParityTest {
      */
     @Test
     void decoderWithTransformersImageFeaturesMatchesWithinTheProjectLimit() {
-        int[] subset = Gemma4Fixture.ints(fixture.root.get("vocab_subset"));
+        int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
         int index = 0;
         for (JsonNode prompt : fixture.root.get("prompts")) {
             MultimodalPrompt processed = process(prompt);
-            long[] ids = Gemma4Fixture.longs(prompt.get("input_ids"));
+            long[] ids = FixtureJson.longs(prompt.get("input_ids"));
             float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
-            int[][] prefillTop5 = Gemma4Fixture.intMatrix(prompt.get("prefill_top5_ids"));
+            int[][] prefillTop5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
             float[][] prefillTop5Values = fixture.matrix(prompt.get("prefill_top5_values"));
             double maxDelta = 0;
             try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,

@@ -1,5 +1,9 @@
 package ai.tessera.phi4;
 
+import static ai.tessera.testing.FixtureJson.intMatrix;
+import static ai.tessera.testing.FixtureJson.ints;
+import static ai.tessera.testing.FixtureJson.longs;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -89,30 +93,6 @@ final class Phi3Fixture {
     record Prompt(int index, long[] inputIds, float[][] prefillSubset, int[][] prefillTop5Ids,
                   float[][] prefillTop5Values, float[] lastLogits, long[] greedy, float[][] decodeSubset,
                   int[][] decodeTop5Ids, float[][] decodeTop5Values, long[] generate) {
-    }
-
-    private static int[][] intMatrix(JsonNode node) {
-        int[][] out = new int[node.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ints(node.get(i));
-        }
-        return out;
-    }
-
-    private static int[] ints(JsonNode node) {
-        int[] out = new int[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asInt();
-        }
-        return out;
-    }
-
-    private static long[] longs(JsonNode node) {
-        long[] out = new long[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asLong();
-        }
-        return out;
     }
 
     private static JsonNode readTree(String file) {

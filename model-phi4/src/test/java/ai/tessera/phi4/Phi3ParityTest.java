@@ -1,5 +1,6 @@
 package ai.tessera.phi4;
 
+import static ai.tessera.testing.FixtureJson.floats;
 import static ai.tessera.testing.Parity.append;
 import static ai.tessera.testing.Parity.argmax;
 import static ai.tessera.testing.Parity.compare;
@@ -285,11 +286,4 @@ class Phi3ParityTest {
         return rows;
     }
 
-    private static float[] floats(com.fasterxml.jackson.databind.JsonNode node) {
-        float[] out = new float[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) node.get(i).asDouble();
-        }
-        return out;
-    }
 }

@@ -23,6 +23,7 @@ import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.phi4.vision.processor.Phi4VisionProcessor;
+import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -56,11 +57,11 @@ class Phi4VisionEngineParityTest {
                     for (JsonNode name : p.get("images")) {
                         media.add(MediaInput.of("image", fixture.imageBytes(name.asText()), "image/png", name.asText()));
                     }
-                    long[] greedy = Phi4VisionFixture.longs(p.get("greedy"));
+                    long[] greedy = FixtureJson.longs(p.get("greedy"));
                     SamplingParams params = SamplingParams.greedy().toBuilder().maxTokens(greedy.length).ignoreEos(true)
                             .build();
                     GenerationRequest request = GenerationRequest.of(p.get("name").asText() + "-" + round,
-                            processor.process(Phi4VisionFixture.ints(p.get("prompt_ids")), media, Map.of()), params);
+                            processor.process(FixtureJson.ints(p.get("prompt_ids")), media, Map.of()), params);
                     expected.add(greedy);
                     results.add(CompletableFuture.supplyAsync(() -> engine.complete(request).tokenIds()));
                 }

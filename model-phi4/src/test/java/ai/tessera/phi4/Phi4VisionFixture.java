@@ -1,5 +1,7 @@
 package ai.tessera.phi4;
 
+import static ai.tessera.testing.FixtureJson.longs;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -82,30 +84,6 @@ public final class Phi4VisionFixture {
         float[][] out = new float[rows][cols];
         for (int r = 0; r < rows; r++) {
             System.arraycopy(floats, offset + r * cols, out[r], 0, cols);
-        }
-        return out;
-    }
-
-    public static int[] ints(JsonNode node) {
-        int[] out = new int[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asInt();
-        }
-        return out;
-    }
-
-    public static long[] longs(JsonNode node) {
-        long[] out = new long[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asLong();
-        }
-        return out;
-    }
-
-    public static int[][] intMatrix(JsonNode node) {
-        int[][] out = new int[node.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ints(node.get(i));
         }
         return out;
     }

@@ -1,5 +1,6 @@
 package ai.tessera.phi4;
 
+import static ai.tessera.testing.FixtureJson.floats;
 import static ai.tessera.testing.Parity.append;
 import static ai.tessera.testing.Parity.argmax;
 import static ai.tessera.testing.Parity.compare;
@@ -37,6 +38,7 @@ import ai.tessera.phi4.vision.PackedImages;
 import ai.tessera.phi4.vision.Siglip2VisionConfig;
 import ai.tessera.phi4.vision.Siglip2VisionModel;
 import ai.tessera.phi4.vision.processor.Phi4VisionProcessor;
+import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
@@ -126,7 +128,7 @@ class Phi4VisionParityTest {
              MultimodalPrompt prompt = processor.process(new int[] {7, 100256, 9},
                      List.of(MediaInput.of("image", fixture.imageBytes(name), "image/png", name)), Map.of())) {
             MultimodalItem item = prompt.items().get(0);
-            int[] hw = Phi4VisionFixture.ints(expected.get("spatial_shape"));
+            int[] hw = FixtureJson.ints(expected.get("spatial_shape"));
             int count = hw[0] * hw[1];
             int padded = expected.get("padded_length").asInt();
             assertArrayEquals(new long[] {hw[0], hw[1]}, values64(item.input(ImageInputs.SPATIAL_SHAPES)), "spatial_shapes");
@@ -160,8 +162,8 @@ class Phi4VisionParityTest {
     void promptsExpandAsVllmExpandsThem() {
         for (JsonNode p : fixture.prompts()) {
             try (PointerScope scope = new PointerScope(); MultimodalPrompt prompt = process(p)) {
-                assertArrayEquals(Phi4VisionFixture.ints(p.get("expanded_ids")), prompt.tokenIds(), p.get("name").asText());
-                int[][] ranges = Phi4VisionFixture.intMatrix(p.get("image_ranges"));
+                assertArrayEquals(FixtureJson.ints(p.get("expanded_ids")), prompt.tokenIds(), p.get("name").asText());
+                int[][] ranges = FixtureJson.intMatrix(p.get("image_ranges"));
                 assertEquals(ranges.length, prompt.items().size());
                 for (int i = 0; i < ranges.length; i++) {
                     assertEquals(ranges[i][0], prompt.items().get(i).offset(), "offset of image " + i);
@@ -248,12 +250,12 @@ class Phi4VisionParityTest {
     @ValueSource(ints = {0, 1})
     void greedyDecodingThroughTheKvCacheMatchesTransformers(int index) {
         JsonNode p = fixture.prompts().get(index);
-        int[] subset = Phi4VisionFixture.ints(fixture.root.get("vocab_subset"));
+        int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
         int[] decodeSubset = Arrays.copyOf(subset, fixture.root.get("decode_subset_size").asInt());
         float[][] expectedSubset = fixture.matrix(p.get("decode_subset"));
-        int[][] top5Ids = Phi4VisionFixture.intMatrix(p.get("decode_top5_ids"));
+        int[][] top5Ids = FixtureJson.intMatrix(p.get("decode_top5_ids"));
         float[][] top5Values = fixture.matrix(p.get("decode_top5_values"));
-        long[] greedy = Phi4VisionFixture.longs(p.get("greedy"));
+        long[] greedy = FixtureJson.longs(p.get("greedy"));
         try (MultimodalPrompt prompt = process(p); PagedKvCache cache = allocateCache()) {
             List<Tensor> embeddings = model.embedMultimodal(prompt.items());
             long[] sequence = toLongs(prompt.tokenIds());
@@ -305,7 +307,7 @@ class Phi4VisionParityTest {
         for (JsonNode name : p.get("images")) {
             media.add(MediaInput.of("image", fixture.imageBytes(name.asText()), "image/png", name.asText()));
         }
-        return processor.process(Phi4VisionFixture.ints(p.get("prompt_ids")), media, Map.of());
+        return processor.process(FixtureJson.ints(p.get("prompt_ids")), media, Map.of());
     }
 
     /** The four test images, each as its own item (one prompt per image). */
@@ -383,9 +385,9 @@ class Phi4VisionParityTest {
 
     /** Rows {@code first ..} of a prompt's prefill against transformers' subset and top-5 logits. */
     private double comparePrefill(JsonNode p, float[][] rows, int first, int count) {
-        int[] subset = Phi4VisionFixture.ints(fixture.root.get("vocab_subset"));
+        int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
         float[][] expected = fixture.matrix(p.get("prefill_subset"));
-        int[][] top5Ids = Phi4VisionFixture.intMatrix(p.get("prefill_top5_ids"));
+        int[][] top5Ids = FixtureJson.intMatrix(p.get("prefill_top5_ids"));
         float[][] top5Values = fixture.matrix(p.get("prefill_top5_values"));
         assertEquals(count, rows.length, "rows of logits");
         double max = 0;
@@ -423,11 +425,4 @@ class Phi4VisionParityTest {
         return out;
     }
 
-    private static float[] floats(JsonNode node) {
-        float[] out = new float[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) node.get(i).asDouble();
-        }
-        return out;
-    }
 }

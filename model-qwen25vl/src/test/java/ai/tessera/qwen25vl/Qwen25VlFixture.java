@@ -1,5 +1,9 @@
 package ai.tessera.qwen25vl;
 
+import static ai.tessera.testing.FixtureJson.intMatrix;
+import static ai.tessera.testing.FixtureJson.ints;
+import static ai.tessera.testing.FixtureJson.longs;
+
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -120,38 +124,6 @@ final class Qwen25VlFixture {
         public String toString() {
             return name;
         }
-    }
-
-    static int[][] intMatrix(JsonNode node) {
-        int[][] out = new int[node.size()][];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = ints(node.get(i));
-        }
-        return out;
-    }
-
-    static int[] ints(JsonNode node) {
-        int[] out = new int[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asInt();
-        }
-        return out;
-    }
-
-    static long[] longs(JsonNode node) {
-        long[] out = new long[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = node.get(i).asLong();
-        }
-        return out;
-    }
-
-    static float[] floats(JsonNode node) {
-        float[] out = new float[node.size()];
-        for (int i = 0; i < out.length; i++) {
-            out[i] = (float) node.get(i).asDouble();
-        }
-        return out;
     }
 
     private static JsonNode readTree(String file) {

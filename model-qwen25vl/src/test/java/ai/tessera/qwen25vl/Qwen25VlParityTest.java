@@ -30,6 +30,7 @@ import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.demo.NamedWeightPrng;
 import ai.tessera.nn.SiluAndMul;
 import ai.tessera.nn.WeightPrefix;
+import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
@@ -110,16 +111,16 @@ class Qwen25VlParityTest {
 
     @Test
     void rotaryFrequenciesMatchTransformers() throws ModelLoadException {
-        assertArrayEquals(Qwen25VlFixture.floats(fixture.root.get("text_inv_freq")),
+        assertArrayEquals(FixtureJson.floats(fixture.root.get("text_inv_freq")),
                 values(model().languageModel().rotaryEmb().inverseFrequencies()), "text inv_freq");
-        assertArrayEquals(Qwen25VlFixture.floats(fixture.root.get("vision_inv_freq")),
+        assertArrayEquals(FixtureJson.floats(fixture.root.get("vision_inv_freq")),
                 values(model().visual().rotaryPosEmb().inverseFrequencies()), "vision inv_freq");
     }
 
     @Test
     void prngMatchesThePythonReference() {
         fixture.root.get("prng_check").properties().forEach(e ->
-                assertArrayEquals(Qwen25VlFixture.floats(e.getValue()), PrngWeightSource.values(e.getKey(),
+                assertArrayEquals(FixtureJson.floats(e.getValue()), PrngWeightSource.values(e.getKey(),
                         e.getValue().size()), "PRNG values of " + e.getKey()));
     }
 
@@ -136,11 +137,11 @@ class Qwen25VlParityTest {
                 }
                 VisionLayout layout = VisionLayout.of(grids, 2, 4);
                 String where = c.name() + " " + entry.getKey();
-                assertArrayEquals(Qwen25VlFixture.longs(v.get("window_index")), layout.windowIndex(),
+                assertArrayEquals(FixtureJson.longs(v.get("window_index")), layout.windowIndex(),
                         where + " window_index");
-                assertArrayEquals(Qwen25VlFixture.ints(v.get("cu_window_seqlens")), layout.windowSeqlens(),
+                assertArrayEquals(FixtureJson.ints(v.get("cu_window_seqlens")), layout.windowSeqlens(),
                         where + " cu_window_seqlens");
-                assertArrayEquals(Qwen25VlFixture.ints(v.get("cu_seqlens")), layout.frameSeqlens(),
+                assertArrayEquals(FixtureJson.ints(v.get("cu_seqlens")), layout.frameSeqlens(),
                         where + " cu_seqlens");
                 JsonNode positions = v.get("position_ids");
                 long[] rows = new long[positions.size()];

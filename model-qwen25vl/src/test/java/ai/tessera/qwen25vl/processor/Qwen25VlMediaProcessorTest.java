@@ -25,6 +25,7 @@ import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
+import ai.tessera.testing.FixtureJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.LongPointer;
 import org.junit.jupiter.api.BeforeAll;
@@ -94,11 +95,11 @@ class Qwen25VlMediaProcessorTest {
     void mmProcessorKwargsOverrideThePixelBounds() {
         JsonNode scaled = fixture.testCase("max_pixels");
         JsonNode defaults = fixture.testCase("max_pixels_only");
-        int[] prompt = ProcessorFixture.ints(scaled.get("prompt_ids"));
+        int[] prompt = FixtureJson.ints(scaled.get("prompt_ids"));
         List<MediaInput> media = ProcessorFixture.media(scaled);
-        assertArrayEquals(ProcessorFixture.longs(scaled.get("image_grid_thw").get(0)),
+        assertArrayEquals(FixtureJson.longs(scaled.get("image_grid_thw").get(0)),
                 grid(processor, prompt, media, ProcessorFixture.kwargs(scaled)));
-        assertArrayEquals(ProcessorFixture.longs(defaults.get("image_grid_thw").get(0)),
+        assertArrayEquals(FixtureJson.longs(defaults.get("image_grid_thw").get(0)),
                 grid(processor, prompt, media, Map.of()));
     }
 
@@ -160,12 +161,12 @@ class Qwen25VlMediaProcessorTest {
     @Test
     void smartResizeMatchesTransformersAtTheEdges() {
         for (JsonNode probe : fixture.root.get("smart_resize")) {
-            long[] in = ProcessorFixture.longs(probe.get("in"));
+            long[] in = FixtureJson.longs(probe.get("in"));
             if (probe.has("error")) {
                 assertThrows(IllegalArgumentException.class,
                         () -> SmartResize.of((int) in[0], (int) in[1], 28, in[2], in[3], "probe"), probe.toString());
             } else {
-                assertArrayEquals(ProcessorFixture.ints(probe.get("out")),
+                assertArrayEquals(FixtureJson.ints(probe.get("out")),
                         SmartResize.of((int) in[0], (int) in[1], 28, in[2], in[3], "probe"), probe.toString());
             }
         }
@@ -176,8 +177,8 @@ class Qwen25VlMediaProcessorTest {
     void withoutAFolderTheFamilySettingsApply() throws Exception {
         MediaProcessor noFolder = new Qwen25VlMultimodalProcessor().forModel(fixture.config(), Optional.empty());
         JsonNode c = fixture.testCase("single_image");
-        assertArrayEquals(ProcessorFixture.longs(c.get("image_grid_thw").get(0)),
-                grid(noFolder, ProcessorFixture.ints(c.get("prompt_ids")), ProcessorFixture.media(c), Map.of()));
+        assertArrayEquals(FixtureJson.longs(c.get("image_grid_thw").get(0)),
+                grid(noFolder, FixtureJson.ints(c.get("prompt_ids")), ProcessorFixture.media(c), Map.of()));
     }
 
     @Test

@@ -16,6 +16,7 @@ import ai.tessera.api.MediaInput;
 import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
+import ai.tessera.testing.FixtureJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.javacpp.LongPointer;
@@ -70,7 +71,7 @@ class Qwen25VlProcessorParityTest {
         JsonNode c = fixture.testCase("max_pixels_only");
         assertEquals("[[1,6,8]]", c.get("image_grid_thw").toString(), "transformers kept the default size");
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> processor.process(ProcessorFixture.ints(c.get("prompt_ids")), ProcessorFixture.media(c),
+                () -> processor.process(FixtureJson.ints(c.get("prompt_ids")), ProcessorFixture.media(c),
                         ProcessorFixture.kwargs(c)));
         assertTrue(e.getMessage().contains("min_pixels and max_pixels must be given together"), e.getMessage());
     }
@@ -85,11 +86,11 @@ class Qwen25VlProcessorParityTest {
         JsonNode c = fixture.testCase("video_sampled");
         MediaInput mp4 = MediaInput.of("video", ProcessorFixture.input("seq.mp4"),
                 "video/mp4", "seq.mp4");
-        try (MultimodalPrompt p = processor.process(ProcessorFixture.ints(c.get("prompt_ids")), List.of(mp4),
+        try (MultimodalPrompt p = processor.process(FixtureJson.ints(c.get("prompt_ids")), List.of(mp4),
                 ProcessorFixture.kwargs(c))) {
-            assertArrayEquals(ProcessorFixture.ints(c.get("input_ids")), p.tokenIds());
+            assertArrayEquals(FixtureJson.ints(c.get("input_ids")), p.tokenIds());
             for (int s = 0; s < 3; s++) {
-                assertArrayEquals(ProcessorFixture.longs(c.get("positions").get(s)), p.positions()[s]);
+                assertArrayEquals(FixtureJson.longs(c.get("positions").get(s)), p.positions()[s]);
             }
             MultimodalItem video = p.items().get(0);
             assertEquals((float) c.get("second_per_grid_ts").get(0).asDouble(),
@@ -107,9 +108,9 @@ class Qwen25VlProcessorParityTest {
     }
 
     private static void check(JsonNode c) {
-        try (MultimodalPrompt p = processor.process(ProcessorFixture.ints(c.get("prompt_ids")), ProcessorFixture.media(c),
+        try (MultimodalPrompt p = processor.process(FixtureJson.ints(c.get("prompt_ids")), ProcessorFixture.media(c),
                 ProcessorFixture.kwargs(c))) {
-            assertArrayEquals(ProcessorFixture.ints(c.get("input_ids")), p.tokenIds(), "expanded token ids");
+            assertArrayEquals(FixtureJson.ints(c.get("input_ids")), p.tokenIds(), "expanded token ids");
             comparePixels(c, p, "image", "pixel_values", "image_grid_thw");
             comparePixels(c, p, "video", "pixel_values_videos", "video_grid_thw");
             if (c.has("second_per_grid_ts")) {
@@ -125,7 +126,7 @@ class Qwen25VlProcessorParityTest {
             }
             JsonNode positions = c.get("positions");
             for (int s = 0; s < 3; s++) {
-                assertArrayEquals(ProcessorFixture.longs(positions.get(s)), p.positions()[s], "M-RoPE section " + s);
+                assertArrayEquals(FixtureJson.longs(positions.get(s)), p.positions()[s], "M-RoPE section " + s);
             }
             assertEquals(c.get("rope_delta").asLong(), p.positionDelta(), "rope delta");
             for (MultimodalItem item : p.items()) {
@@ -159,7 +160,7 @@ class Qwen25VlProcessorParityTest {
             assertEquals(3, grid.size(1));
             LongPointer g = new LongPointer(grid.data_ptr());
             long[] actualGrid = {g.get(0), g.get(1), g.get(2)};
-            assertArrayEquals(ProcessorFixture.longs(grids.get(k)), actualGrid, gridKey + " of " + modality + " " + k);
+            assertArrayEquals(FixtureJson.longs(grids.get(k)), actualGrid, gridKey + " of " + modality + " " + k);
             Tensor pixels = item.input(values);
             assertEquals(ScalarType.Float, pixels.scalar_type().intern());
             assertEquals(2, pixels.dim());

@@ -21,6 +21,7 @@ import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.phi4.Phi4VisionFixture;
 import ai.tessera.phi4.vision.ImageInputs;
+import ai.tessera.testing.FixtureJson;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.junit.jupiter.api.Test;
@@ -42,7 +43,7 @@ class NaflexProcessorTest {
     @Test
     void resizeTargetsMatchTransformers() {
         for (JsonNode c : fixture.root.get("resize_sizes")) {
-            int[] v = Phi4VisionFixture.ints(c);
+            int[] v = FixtureJson.ints(c);
             assertArrayEquals(new int[] {v[4], v[5]}, NaflexResize.targetSize(v[0], v[1], v[2], v[3]),
                     "height " + v[0] + " width " + v[1] + " patch " + v[2] + " max_num_patches " + v[3]);
         }
