@@ -1,6 +1,7 @@
 package ai.tessera.gemma4;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.OptionalDouble;
 
@@ -30,16 +31,18 @@ final class Gemma4CausalLm implements LoadedModel {
     private final Tensor placeholderIds;
     private final long padTokenId;
     private final Gemma4VisionModel vision;
+    private final Gemma4AudioModel audio;
     private final ScalarType dtype;
 
     private Gemma4CausalLm(Gemma4TextModel model, Linear lmHead, OptionalDouble softcap, Tensor placeholderIds,
-                           long padTokenId, Gemma4VisionModel vision, ScalarType dtype) {
+                           long padTokenId, Gemma4VisionModel vision, Gemma4AudioModel audio, ScalarType dtype) {
         this.model = model;
         this.lmHead = lmHead;
         this.softcap = softcap;
         this.placeholderIds = Held.hold(placeholderIds);
         this.padTokenId = padTokenId;
         this.vision = vision;
+        this.audio = audio;
         this.dtype = dtype;
     }
 
@@ -51,20 +54,27 @@ final class Gemma4CausalLm implements LoadedModel {
      */
     static Gemma4CausalLm load(ModelContext context, Gemma4TextConfig config, WeightPrefix prefix, boolean tied,
                                long[] placeholders) throws ModelLoadException {
-        return load(context, config, prefix, tied, placeholders, null);
+        return load(context, config, prefix, tied, placeholders, null, null);
     }
 
     /**
      * @param visionConfig the tower to load from {@code model.vision_tower} and {@code model.embed_vision}, or
-     *                     {@code null} for text only
+     *                     {@code null} for none
+     * @param audioConfig  the tower to load from {@code model.audio_tower} and {@code model.embed_audio}, or
+     *                     {@code null} for none
      */
     static Gemma4CausalLm load(ModelContext context, Gemma4TextConfig config, WeightPrefix prefix, boolean tied,
-                               long[] placeholders, Gemma4VisionConfig visionConfig) throws ModelLoadException {
+                               long[] placeholders, Gemma4VisionConfig visionConfig, Gemma4AudioConfig audioConfig)
+            throws ModelLoadException {
         try (LoadGuard guard = new LoadGuard()) {
             Gemma4VisionModel vision = visionConfig == null ? null
                     : guard.add(Gemma4VisionModel.load(context.weights(), visionConfig,
                             WeightPrefix.of("model.vision_tower"), WeightPrefix.of("model.embed_vision"),
                             config.hiddenSize(), context.platform().device()));
+            Gemma4AudioModel audio = audioConfig == null ? null
+                    : guard.add(Gemma4AudioModel.load(context.weights(), audioConfig,
+                            WeightPrefix.of("model.audio_tower"), WeightPrefix.of("model.embed_audio"),
+                            config.hiddenSize()));
             Gemma4TextModel model = guard.add(Gemma4TextModel.load(context, config, prefix));
             Linear lmHead = tied ? Linear.tiedTo(model.embedTokens().embedding())
                     : Linear.load(context.weights(), WeightPrefix.of("lm_head"), config.hiddenSize(),
@@ -72,7 +82,7 @@ final class Gemma4CausalLm implements LoadedModel {
             Tensor ids = placeholders.length == 0 ? null
                     : torch.tensor(placeholders).to(context.platform().device(), ScalarType.Long);
             return guard.done(new Gemma4CausalLm(model, lmHead, config.finalLogitSoftcapping(), ids,
-                    config.padTokenId(), vision, context.dtype()));
+                    config.padTokenId(), vision, audio, context.dtype()));
         }
     }
 
@@ -80,9 +90,14 @@ final class Gemma4CausalLm implements LoadedModel {
         return model;
     }
 
-    /** The vision tower, or {@code null} for a text-only model. */
+    /** The vision tower, or {@code null} when the checkpoint has none. */
     Gemma4VisionModel vision() {
         return vision;
+    }
+
+    /** The audio tower, or {@code null} when the checkpoint has none. */
+    Gemma4AudioModel audio() {
+        return audio;
     }
 
     @Override
@@ -121,14 +136,15 @@ final class Gemma4CausalLm implements LoadedModel {
 
     @Override
     public List<Tensor> embedMultimodal(List<MultimodalItem> items) {
-        if (vision == null) {
-            throw new UnsupportedOperationException("this Gemma 4 checkpoint has no vision_config: it takes text only, "
-                    + "got " + items.size() + " media item(s)");
-        }
         List<Tensor> out = new ArrayList<>();
         try {
             for (MultimodalItem item : items) {
-                out.add(embedImage(item));
+                out.add(switch (item.modality()) {
+                    case Gemma4MediaProcessor.IMAGE -> embedImage(item);
+                    case Gemma4MediaProcessor.AUDIO -> embedAudio(item);
+                    default -> throw new IllegalArgumentException("Gemma4ForConditionalGeneration encodes images "
+                            + "and audio, got a " + item.modality() + " item");
+                });
             }
             return out;
         } catch (RuntimeException e) {
@@ -137,11 +153,38 @@ final class Gemma4CausalLm implements LoadedModel {
         }
     }
 
+    /** One audio item's soft tokens {@code [item.length(), hidden]} in the model's dtype on its device. */
+    Tensor embedAudio(MultimodalItem item) {
+        if (audio == null) {
+            throw new UnsupportedOperationException("this Gemma 4 checkpoint has no audio_config: it does not take "
+                    + "audio");
+        }
+        try (ForwardScope scope = new ForwardScope()) {
+            Tensor features = item.input(Gemma4MediaProcessor.INPUT_FEATURES);
+            Tensor mask = item.input(Gemma4MediaProcessor.INPUT_FEATURES_MASK);
+            if (features.dim() != 3 || features.size(0) != 1 || mask.dim() != 2
+                    || mask.size(1) != features.size(1)) {
+                throw new IllegalArgumentException("an audio item needs input_features [1, frames, mel] and "
+                        + "input_features_mask [1, frames], got " + Arrays.toString(features.sizes().vec().get())
+                        + " and " + Arrays.toString(mask.sizes().vec().get()));
+            }
+            int valid = (int) mask.to(ScalarType.Long).sum().item_long();
+            Device device = lmHead.weight().device();
+            Tensor embeds = audio.embedAudio(features.select(0, 0).to(device, ScalarType.Float), valid, dtype,
+                    Gemma4AudioModel.Tap.NONE);
+            if (embeds.size(0) != item.length()) {
+                throw new IllegalArgumentException("the audio gives " + embeds.size(0) + " soft tokens but its item "
+                        + "takes " + item.length() + " tokens of the prompt");
+            }
+            return scope.keep(embeds);
+        }
+    }
+
     /** One image item's soft tokens {@code [item.length(), hidden]} in the model's dtype on its device. */
     Tensor embedImage(MultimodalItem item) {
-        if (!"image".equals(item.modality())) {
-            throw new IllegalArgumentException("Gemma4ForConditionalGeneration encodes images only here, got a "
-                    + item.modality() + " item");
+        if (vision == null) {
+            throw new UnsupportedOperationException("this Gemma 4 checkpoint has no vision_config: it does not take "
+                    + "images");
         }
         try (ForwardScope scope = new ForwardScope()) {
             Tensor pixels = item.input(Gemma4MediaProcessor.PIXEL_VALUES);
@@ -162,6 +205,9 @@ final class Gemma4CausalLm implements LoadedModel {
     public void close() {
         if (vision != null) {
             vision.close();
+        }
+        if (audio != null) {
+            audio.close();
         }
         lmHead.close();
         model.close();

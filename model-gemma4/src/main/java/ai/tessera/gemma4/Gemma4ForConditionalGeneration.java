@@ -16,9 +16,10 @@ import org.osgi.service.component.annotations.Component;
  * {@code text_config} and the {@code model.language_model.} weights, with {@code lm_head} tied to its embeddings.
  *
  * <p>With {@code vision_config} the vision tower ({@code model.vision_tower}) and {@code model.embed_vision} are
- * loaded and images are taken ({@link Gemma4MultimodalProcessor}); the audio tower is not loaded. Media placeholder
+ * loaded and images are taken; with {@code audio_config} the audio tower ({@code model.audio_tower}) and
+ * {@code model.embed_audio} are loaded and audio is taken ({@link Gemma4MultimodalProcessor}). Media placeholder
  * tokens ({@code <|image|>}, {@code <|audio|>}, {@code <|video|>}) read as the pad token for the token and
- * Per-Layer Embeddings, as in transformers; image embeddings then replace the {@code <|image|>} rows.
+ * Per-Layer Embeddings, as in transformers; the media embeddings then replace the placeholder rows.
  *
  * <p>The text decoder's attention is causal for every token. transformers 5.17 lets an image's tokens attend to
  * each other both ways only when {@code text_config.use_bidirectional_attention} is {@code "vision"} (the larger
@@ -39,10 +40,8 @@ public class Gemma4ForConditionalGeneration implements ModelArchitecture {
         Gemma4TextConfig config = Gemma4TextConfig.from(text, "text_config.");
         Optional<ModelConfig> visionSection = root.section("vision_config");
         Gemma4VisionConfig vision = visionSection.isPresent() ? Gemma4VisionConfig.from(visionSection.get()) : null;
-        if (root.section("audio_config").isPresent()) {
-            LOG.warning("Gemma4ForConditionalGeneration: the checkpoint has audio_config, but this bundle does not "
-                    + "load the audio tower; audio is not supported");
-        }
+        Optional<ModelConfig> audioSection = root.section("audio_config");
+        Gemma4AudioConfig audio = audioSection.isPresent() ? Gemma4AudioConfig.from(audioSection.get()) : null;
         if (vision != null && "vision".equals(text.getString("use_bidirectional_attention").orElse(null))) {
             LOG.warning("Gemma4ForConditionalGeneration: text_config.use_bidirectional_attention is \"vision\": "
                     + "transformers lets an image's tokens attend to each other both ways; Tessera's decoder is "
@@ -53,6 +52,6 @@ public class Gemma4ForConditionalGeneration implements ModelArchitecture {
             root.getInt("video_token_id", 258_884)};
         boolean tied = root.getBoolean("tie_word_embeddings", config.tieWordEmbeddings());
         return Gemma4CausalLm.load(context, config, WeightPrefix.of("model.language_model"), tied, placeholders,
-                vision);
+                vision, audio);
     }
 }

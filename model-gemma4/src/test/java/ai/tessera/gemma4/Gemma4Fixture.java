@@ -29,6 +29,7 @@ final class Gemma4Fixture {
     static final String E2B = "gemma4_e2b";
     static final String MOE = "gemma4_26b_a4b";
     static final String VISION = "gemma4_vision";
+    static final String AUDIO = "gemma4_audio";
 
     final String name;
     final String configJson;
