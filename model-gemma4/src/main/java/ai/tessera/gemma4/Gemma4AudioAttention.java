@@ -60,7 +60,11 @@ final class Gemma4AudioAttention implements AutoCloseable {
     }
 
     private int context() {
-        return config.chunkSize() + config.contextLeft() - 1 + config.contextRight();
+        return context(config);
+    }
+
+    private static int context(Gemma4AudioConfig c) {
+        return c.chunkSize() + c.contextLeft() - 1 + c.contextRight();
     }
 
     /**
@@ -82,14 +86,16 @@ final class Gemma4AudioAttention implements AutoCloseable {
     /**
      * Which (block, query, context key) pairs attend: the key lies in the sequence and its distance
      * {@code d = query − key} is in {@code 0 .. left − 2} (or {@code −right < d < 0}), as transformers' sliding
-     * window mask intersected with the padding mask and laid out in blocks.
+     * window mask intersected with the padding mask and laid out in blocks: {@code [1, blocks, chunk, context]}
+     * for a sequence of {@code length} rows; the same for every layer.
      */
-    private Tensor blockedMask(long length, long blocks) {
+    static Tensor blockedMask(Gemma4AudioConfig config, long length) {
         int chunk = config.chunkSize();
-        int context = context();
+        int context = context(config);
         int left = config.contextLeft();
         int right = config.contextRight();
-        boolean[] allowed = new boolean[Math.toIntExact(blocks * chunk * context)];
+        long blocks = (length + chunk - 1) / chunk;
+        byte[] allowed = new byte[Math.toIntExact(blocks * chunk * context)];
         int at = 0;
         for (long b = 0; b < blocks; b++) {
             for (int i = 0; i < chunk; i++) {
@@ -98,15 +104,11 @@ final class Gemma4AudioAttention implements AutoCloseable {
                     long key = b * chunk - (left - 1) + j;
                     long d = query - key;
                     boolean window = (d >= 0 && d < left - 1) || (d < 0 && -d < right);
-                    allowed[at++] = window && key >= 0 && key < length;
+                    allowed[at++] = (byte) (window && key >= 0 && key < length ? 1 : 0);
                 }
             }
         }
-        byte[] bytes = new byte[allowed.length];
-        for (int i = 0; i < allowed.length; i++) {
-            bytes[i] = (byte) (allowed[i] ? 1 : 0);
-        }
-        try (org.bytedeco.javacpp.BytePointer data = new org.bytedeco.javacpp.BytePointer(bytes)) {
+        try (org.bytedeco.javacpp.BytePointer data = new org.bytedeco.javacpp.BytePointer(allowed)) {
             return torch.from_blob(data, new long[] {1, blocks, chunk, context}, new TensorOptions(ScalarType.Bool))
                     .clone();
         }
@@ -115,9 +117,10 @@ final class Gemma4AudioAttention implements AutoCloseable {
     /**
      * @param x                {@code [T, hidden]}
      * @param relativePositions the sinusoid {@code [context/2 + 1, hidden]} in {@code x}'s dtype
+     * @param mask             {@link #blockedMask} for {@code T}
      * @return {@code [T, hidden]} in {@code x}'s dtype
      */
-    Tensor forward(Tensor x, Tensor relativePositions) {
+    Tensor forward(Tensor x, Tensor relativePositions, Tensor mask) {
         long length = x.size(0);
         int heads = config.numAttentionHeads();
         int headDim = config.headDim();
@@ -152,7 +155,7 @@ final class Gemma4AudioAttention implements AutoCloseable {
 
         Scalar cap = new Scalar(config.logitCap());
         Tensor logits = content.add(shifted).div(cap).tanh().mul(cap)
-                .masked_fill(blockedMask(length, blocks).logical_not(), new Scalar(config.invalidLogit()));
+                .masked_fill(mask.logical_not(), new Scalar(config.invalidLogit()));
         Tensor weights = logits.softmax(-1, new ScalarTypeOptional(ScalarType.Float));
         Tensor out = weights.matmul(blockedV.permute(2, 0, 1, 3)) // [H, blocks, chunk, D]
                 .permute(1, 2, 0, 3).reshape(blocks * chunk, (long) heads * headDim).narrow(0, 0, length);

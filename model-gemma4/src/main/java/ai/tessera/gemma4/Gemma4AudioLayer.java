@@ -55,11 +55,11 @@ final class Gemma4AudioLayer implements AutoCloseable {
         }
     }
 
-    /** {@code x [T, hidden]} → {@code [T, hidden]}. */
-    Tensor forward(Tensor x, Tensor relativePositions) {
+    /** {@code x [T, hidden]} → {@code [T, hidden]}; the mask is {@link Gemma4AudioAttention#blockedMask}. */
+    Tensor forward(Tensor x, Tensor relativePositions, Tensor attentionMask) {
         Tensor h = feedForward1.forward(x);
         Tensor attended = attention.forward(normPreAttn.forward(Gemma4AudioFeedForward.clamp(h, clip)),
-                relativePositions);
+                relativePositions, attentionMask);
         h = normPostAttn.forward(Gemma4AudioFeedForward.clamp(attended, clip)).add(h);
         h = feedForward2.forward(lightConv.forward(h));
         return normOut.forward(Gemma4AudioFeedForward.clamp(h, clip));

@@ -135,8 +135,9 @@ final class Gemma4AudioModel implements AutoCloseable {
             Tensor hidden = inputProj.forward(x.permute(0, 2, 3, 1).reshape(steps, -1)).narrow(0, 0, valid);
             tap.subsampled(hidden);
             Tensor relative = Gemma4AudioAttention.relativePositions(config).to(dtype);
+            Tensor mask = Gemma4AudioAttention.blockedMask(config, valid);
             for (int i = 0; i < layers.size(); i++) {
-                hidden = layers.get(i).forward(hidden, relative);
+                hidden = layers.get(i).forward(hidden, relative, mask);
                 tap.layerOutput(i, hidden);
             }
             Tensor out = outputProj.forward(hidden);
