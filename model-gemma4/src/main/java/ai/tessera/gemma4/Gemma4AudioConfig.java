@@ -58,8 +58,9 @@ record Gemma4AudioConfig(int hiddenSize, int numHiddenLayers, int numAttentionHe
                     + " causal conformer), got " + right);
         }
         int left = c.getInt("attention_context_left", 13);
-        if (left < 1) {
-            throw new ModelLoadException("audio_config.attention_context_left must be at least 1, got " + left);
+        if (left < 2) {
+            // the window keeps distances 0 .. left − 2: below 2 a frame would not even see itself
+            throw new ModelLoadException("audio_config.attention_context_left must be at least 2, got " + left);
         }
         return new Gemma4AudioConfig(hidden, c.getInt("num_hidden_layers", 12), heads, subsampling,
                 c.getInt("conv_kernel_size", 5), c.getDouble("residual_weight", 0.5),

@@ -200,6 +200,56 @@ class Gemma4AudioParityTest {
                 String.format("max |Δ| %.3g", maxDelta));
     }
 
+    /**
+     * The tower in bfloat16, the dtype of the released checkpoints: it runs (convolutions, the blocked attention in
+     * float32, the clamps) and stays close to transformers' float32 output (relative error per clip).
+     */
+    @Test
+    void towerRunsInBfloat16CloseToFloat32() throws ModelLoadException {
+        ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
+        Gemma4AudioConfig audio = Gemma4AudioConfig.from(config.section("audio_config").orElseThrow());
+        ai.tessera.api.WeightSource bf16 = new ai.tessera.api.WeightSource() {
+            @Override
+            public Tensor load(String name, long... shape) throws ModelLoadException {
+                return weights.load(name, shape).to(ScalarType.BFloat16);
+            }
+
+            @Override
+            public java.util.Set<String> names() {
+                return weights.names();
+            }
+        };
+        double worst = 0;
+        try (PointerScope scope = new PointerScope();
+             Gemma4AudioModel tower = Gemma4AudioModel.load(bf16, audio, ai.tessera.nn.WeightPrefix.of(
+                     "model.audio_tower"), ai.tessera.nn.WeightPrefix.of("model.embed_audio"), 64)) {
+            for (JsonNode entry : fixture.root.get("towers")) {
+                String file = entry.get("file").asText();
+                try (Gemma4AudioFeatureExtractor.AudioFeatures features = Gemma4AudioFeatureExtractor.extract(
+                        pcm(file))) {
+                    Tensor out = tower.embedAudio(features.features(), features.validFrames(), ScalarType.BFloat16,
+                            Gemma4AudioModel.Tap.NONE);
+                    assertEquals(ScalarType.BFloat16.toString(), out.scalar_type().toString(), file);
+                    float[][] expected = fixture.matrix(entry.get("audio_features"));
+                    float[][] actual = rows(out.to(ScalarType.Float));
+                    assertEquals(expected.length, actual.length, file + ": rows");
+                    double diff = 0;
+                    double norm = 0;
+                    for (int r = 0; r < expected.length; r++) {
+                        for (int c = 0; c < expected[r].length; c++) {
+                            diff += Math.pow(actual[r][c] - expected[r][c], 2);
+                            norm += Math.pow(expected[r][c], 2);
+                        }
+                    }
+                    double relative = Math.sqrt(diff / norm);
+                    assertTrue(relative < 0.05, file + ": bfloat16 relative error " + relative);
+                    worst = Math.max(worst, relative);
+                }
+            }
+        }
+        report.put("tower in bfloat16 vs transformers' float32", String.format("relative error ≤ %.3g", worst));
+    }
+
     /** The prompt as the chat template writes it: one placeholder per image and per clip. */
     static int[] collapsed(long[] expanded) {
         List<Integer> ids = new ArrayList<>();
