@@ -140,7 +140,8 @@ public final class Engine implements AutoCloseable {
         }
         String id = request.requestId();
         RequestPublisher publisher = new RequestPublisher(delivery, () -> submit(() -> admit(id)), () -> abort(id));
-        OutputText text = new OutputText(config.textDecoder().start(request.promptTokenIds()), params.stop());
+        OutputText text = new OutputText(config.textDecoder().start(request.promptTokenIds(),
+                params.skipSpecialTokens()), params.stop());
         if (live.putIfAbsent(id, new RequestState(request, params, text, publisher)) != null) {
             throw new IllegalArgumentException("request id " + id + " is already in use by a live request");
         }
