@@ -31,6 +31,8 @@ final class Gemma4CausalLm implements LoadedModel {
     private final long padTokenId;
     private final Gemma4VisionModel vision;
     private final ScalarType dtype;
+    /** Whether an image's tokens attend to each other both ways on the sliding layers. */
+    private boolean bidirectionalImages;
 
     private Gemma4CausalLm(Gemma4TextModel model, Linear lmHead, OptionalDouble softcap, Tensor placeholderIds,
                            long padTokenId, Gemma4VisionModel vision, ScalarType dtype) {
@@ -78,6 +80,23 @@ final class Gemma4CausalLm implements LoadedModel {
 
     Gemma4TextModel model() {
         return model;
+    }
+
+    /**
+     * Lets each image's (and video frame's) tokens attend to each other both ways, as transformers does for
+     * {@code use_bidirectional_attention: "vision"}: the engine keeps each image in one prefill chunk and passes
+     * its span, which the sliding layers apply.
+     *
+     * @return false, changing nothing, when the attention backend cannot apply spans
+     */
+    boolean attendWithinImagesBothWays() {
+        bidirectionalImages = model.spansSupported();
+        return bidirectionalImages;
+    }
+
+    @Override
+    public boolean bidirectionalWithin(String modality) {
+        return bidirectionalImages && (modality.equals("image") || modality.equals("video"));
     }
 
     /** The vision tower, or {@code null} for a text-only model. */
