@@ -41,6 +41,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Gemma 4 reasoning and tool calls through the OpenAI API, as a client of {@code tessera serve --reasoning-parser
  * gemma4 --enable-auto-tool-choice --tool-call-parser gemma4} sees them with the official openai-java client.
  *
+ * tool_choice "required" and a named function are honoured by ending the prompt in Gemma 4's call opening.
+ *
  * <p>A random-weight Gemma 4 would not write a tool call, so the served model is the example bigram architecture
  * with weights that make greedy decoding follow a script: the token after {@code model} (the end of Gemma 4's
  * generation prompt with thinking on) opens the thinking channel, the token after {@code <channel|>} (its end with
@@ -58,7 +60,15 @@ class Gemma4ToolCallsServeTest {
             "<tool_call|><|tool_call>call:current_time{tz:", "<|\"|>UTC<|\"|>}", "!<tool_call|>", "!<turn|>");
     /** Tokens of the prompt side: the template's special tokens and a word-level vocabulary for the rest. */
     private static final List<String> PROMPT_TOKENS = List.of("!<pad>", "!<unk>", "!<bos>", "!<|turn>", "!<|think|>",
-            "!<|tool>", "!<tool|>", "!<|\"|>", "!<|tool_response>", "!<tool_response|>", "!<|image|>");
+            "!<|tool>", "!<tool|>", "!<|\"|>", "!<|tool_response>", "!<tool_response|>", "!<|image|>", "{", ":",
+            "get_weather{");
+    /**
+     * Where the script is entered besides {@code model} and {@code <channel|>}: a prompt that ends in the call
+     * opening of tool_choice "required" ({@code <|tool_call>call:}, last word {@code :}) or of a named function
+     * ({@code <|tool_call>call:get_weather{}, last word {@code {}).
+     */
+    private static final Map<String, String> ENTRIES = Map.of(":", "get_weather{", "get_weather{",
+            "location:<|\"|>Paris, ", "{", "location:<|\"|>Paris, ");
     private static final String WEATHER_ARGUMENTS =
             "{\"location\": \"Paris, France\", \"days\": 3, \"detail\": {\"wind\": true, \"hours\": [9, 12]}}";
     private static final String TIME_ARGUMENTS = "{\"tz\": \"UTC\"}";
@@ -107,23 +117,25 @@ class Gemma4ToolCallsServeTest {
         for (int id = 0; id < size; id++) {
             embed[id * size + id] = 1;
         }
-        int first = PROMPT_TOKENS.size();
+        List<String> words = vocab.stream().map(t -> t.startsWith("!") ? t.substring(1) : t).toList();
+        Map<String, String> next = new LinkedHashMap<>(ENTRIES);
         for (int step = 0; step + 1 < SCRIPT.size(); step++) {
-            // logits[next] = lm_head[next] . embed[current] = 1, every other logit 0
-            lmHead[(first + step + 1) * size + first + step] = 1;
+            next.put(words.get(PROMPT_TOKENS.size() + step), words.get(PROMPT_TOKENS.size() + step + 1));
         }
+        // logits[next] = lm_head[next] . embed[current] = 1, every other logit 0
+        next.forEach((current, following) -> lmHead[words.indexOf(following) * size + words.indexOf(current)] = 1);
         SafetensorsWriter.write(model.resolve("model.safetensors"), List.of(
                 new SafetensorsWriter.Tensor("model.embed_tokens.weight", new long[] {size, size}, embed),
                 new SafetensorsWriter.Tensor("lm_head.weight", new long[] {size, size}, lmHead)));
 
         ObjectNode tokenizer = RawHttp.JSON.createObjectNode();
         ArrayNode added = tokenizer.putArray("added_tokens");
-        ObjectNode words = RawHttp.JSON.createObjectNode();
+        ObjectNode vocabulary = RawHttp.JSON.createObjectNode();
         for (int id = 0; id < size; id++) {
             String token = vocab.get(id);
             boolean special = token.startsWith("!");
             String text = special ? token.substring(1) : token;
-            words.put(text, id);
+            vocabulary.put(text, id);
             if (special) {
                 added.addObject().put("id", id).put("content", text).put("single_word", false).put("lstrip", false)
                         .put("rstrip", false).put("normalized", false).put("special", true);
@@ -131,7 +143,7 @@ class Gemma4ToolCallsServeTest {
         }
         tokenizer.putObject("pre_tokenizer").put("type", "Whitespace");
         tokenizer.putObject("decoder").put("type", "Fuse");
-        tokenizer.putObject("model").put("type", "WordLevel").put("unk_token", "<unk>").set("vocab", words);
+        tokenizer.putObject("model").put("type", "WordLevel").put("unk_token", "<unk>").set("vocab", vocabulary);
         RawHttp.JSON.writeValue(model.resolve("tokenizer.json").toFile(), tokenizer);
         Files.writeString(model.resolve("tokenizer_config.json"), "{\"bos_token\": \"<bos>\", \"eos_token\": \"<turn|>\","
                 + " \"pad_token\": \"<pad>\", \"tokenizer_class\": \"PreTrainedTokenizerFast\"}");
@@ -261,15 +273,57 @@ class Gemma4ToolCallsServeTest {
         assertEquals("<|channel>thought\n" + REASONING + "<channel|>", kept.get("choices").get(0).get("text").asText());
     }
 
-    /** Forcing a call needs guided decoding, which the server does not have: refused, not ignored. */
+    /**
+     * A named function: the prompt ends in the call's opening, the model writes its arguments, and only that call
+     * comes back (the script's second call is dropped), whole and streamed.
+     */
     @Test
-    void requiredAndNamedToolChoicesAreRefused() {
-        BadRequestException required = assertThrows(BadRequestException.class, () -> client.chat().completions()
-                .create(request(false).toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build()));
-        assertTrue(required.getMessage().contains("guided decoding"), required.getMessage());
-        BadRequestException named = assertThrows(BadRequestException.class, () -> client.chat().completions()
+    void aNamedFunctionIsCalledThroughItsOpening() {
+        ChatCompletionCreateParams params = request(true).toolChoice(ChatCompletionNamedToolChoice.builder().function(
+                ChatCompletionNamedToolChoice.Function.builder().name("get_weather").build()).build()).build();
+        ChatCompletion.Choice choice = client.chat().completions().create(params).choices().get(0);
+        List<ChatCompletionMessageFunctionToolCall> calls = choice.message().toolCalls().orElseThrow().stream()
+                .map(c -> c.asFunction()).toList();
+        assertEquals(1, calls.size());
+        assertEquals("get_weather", calls.get(0).function().name());
+        assertEquals(WEATHER_ARGUMENTS, calls.get(0).function().arguments());
+        assertTrue(choice.message().content().orElse("").isEmpty(), choice.message().content().toString());
+        assertEquals(Optional.empty(), reasoningOf(choice.message()._additionalProperties()));
+
+        Map<Long, String> names = new LinkedHashMap<>();
+        Map<Long, StringBuilder> arguments = new LinkedHashMap<>();
+        try (StreamResponse<ChatCompletionChunk> stream = client.chat().completions().createStreaming(params)) {
+            stream.stream().forEach(chunk -> chunk.choices().forEach(c -> c.delta().toolCalls().ifPresent(list ->
+                    list.forEach(call -> {
+                        call.function().flatMap(ChatCompletionChunk.Choice.Delta.ToolCall.Function::name)
+                                .ifPresent(name -> names.put(call.index(), name));
+                        call.function().flatMap(ChatCompletionChunk.Choice.Delta.ToolCall.Function::arguments)
+                                .ifPresent(a -> arguments.computeIfAbsent(call.index(), k -> new StringBuilder())
+                                        .append(a));
+                    }))));
+        }
+        assertEquals(Map.of(0L, "get_weather"), names);
+        assertEquals(WEATHER_ARGUMENTS, arguments.get(0L).toString());
+    }
+
+    /** tool_choice required: the prompt ends in {@code <|tool_call>call:}; the model names the function. */
+    @Test
+    void requiredMakesTheModelCall() {
+        ChatCompletion.Choice choice = client.chat().completions().create(request(false)
+                .toolChoice(ChatCompletionToolChoiceOption.Auto.REQUIRED).build()).choices().get(0);
+        assertEquals(ChatCompletion.Choice.FinishReason.TOOL_CALLS, choice.finishReason());
+        List<ChatCompletionMessageFunctionToolCall> calls = choice.message().toolCalls().orElseThrow().stream()
+                .map(c -> c.asFunction()).toList();
+        assertEquals(List.of("get_weather", "current_time"), calls.stream().map(c -> c.function().name()).toList());
+        assertEquals(WEATHER_ARGUMENTS, calls.get(0).function().arguments());
+        assertEquals(TIME_ARGUMENTS, calls.get(1).function().arguments());
+    }
+
+    @Test
+    void aNamedFunctionMustBeATool() {
+        BadRequestException e = assertThrows(BadRequestException.class, () -> client.chat().completions()
                 .create(request(false).toolChoice(ChatCompletionNamedToolChoice.builder().function(
-                        ChatCompletionNamedToolChoice.Function.builder().name("get_weather").build()).build()).build()));
-        assertTrue(named.getMessage().contains("guided decoding"), named.getMessage());
+                        ChatCompletionNamedToolChoice.Function.builder().name("book_flight").build()).build()).build()));
+        assertTrue(e.getMessage().contains("Tool 'book_flight' has not been passed in 'tools'"), e.getMessage());
     }
 }

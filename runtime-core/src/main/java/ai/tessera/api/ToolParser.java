@@ -27,6 +27,16 @@ public interface ToolParser {
         return false;
     }
 
+    /**
+     * Text that, appended to the prompt, makes the model write a call: of {@code function}, or of a function of its
+     * choice when {@code function} is null. The server honours {@code tool_choice: "required"} and a named function
+     * so, without guided decoding, reading the output as if it began with this text. Empty when the format has
+     * no such opening (those choices are then refused).
+     */
+    default java.util.Optional<String> callOpening(String function) {
+        return java.util.Optional.empty();
+    }
+
     /** One call: the function name and its arguments as a JSON object text. */
     record ToolCall(String id, String name, String argumentsJson) {
     }

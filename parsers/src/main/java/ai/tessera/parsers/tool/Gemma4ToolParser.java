@@ -40,6 +40,12 @@ public final class Gemma4ToolParser implements ToolParser {
         return new Gemma4ToolCallStream(calls, json);
     }
 
+    /** {@code <|tool_call>call:NAME{}, or {@code <|tool_call>call:} for a function of the model's choice. */
+    @Override
+    public java.util.Optional<String> callOpening(String function) {
+        return java.util.Optional.of(Gemma4ToolCalls.START + "call:" + (function == null ? "" : function + "{"));
+    }
+
     /** {@code <|tool_call>}, {@code <tool_call|>} and {@code <|"|>} are special tokens. */
     @Override
     public boolean needsSpecialTokens() {

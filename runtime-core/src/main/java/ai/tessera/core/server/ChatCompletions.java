@@ -50,6 +50,9 @@ final class ChatCompletions {
             throw OpenAiException.badRequest("messages", "The chat template could not render these messages: "
                     + e.getMessage());
         }
+        if (tools.opening() != null) {
+            prompt = prompt + tools.opening();
+        }
         int[] promptIds = model.codec().encode(prompt, false);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
         List<MultimodalPrompt> processed = new ArrayList<>();
@@ -161,6 +164,10 @@ final class ChatCompletions {
         private final ToolParser.Stream[] toolStreams;
         private final Optional<ReasoningParser> reasoning;
         private final int[] toolCallCounts;
+        /** Whether the choice's tool stream has read the call opening that the prompt ends with. */
+        private final boolean[] openingRead;
+        /** Whether the pieces of the call being streamed are dropped (a named choice keeps its first call only). */
+        private final boolean[] droppingCall;
         private int completionTokens;
 
         ChoiceWriter(String id, long created, ServedModel model, int n, boolean includeUsage, int promptTokens,
@@ -177,6 +184,8 @@ final class ChatCompletions {
             this.reasoningStreams = new ReasoningParser.Stream[n];
             this.toolStreams = new ToolParser.Stream[n];
             this.toolCallCounts = new int[n];
+            this.openingRead = new boolean[n];
+            this.droppingCall = new boolean[n];
             this.reasoning = reasoning;
             for (int i = 0; i < n; i++) {
                 texts[i] = new StringBuilder();
@@ -210,9 +219,11 @@ final class ChatCompletions {
                 }
                 String finishReason = finish[i];
                 if (tools.parse()) {
-                    ToolParser.Extracted calls = tools.parser().extract(text);
+                    ToolParser.Extracted calls = tools.parser().extract(tools.opening() == null ? text
+                            : tools.opening() + text);
                     if (!calls.calls().isEmpty()) {
-                        message.put("tool_calls", ToolChoice.wire(calls.calls()));
+                        message.put("tool_calls", ToolChoice.wire(tools.firstCallOnly()
+                                ? calls.calls().subList(0, 1) : calls.calls()));
                         text = calls.content();
                         finishReason = "tool_calls";
                     }
@@ -291,6 +302,11 @@ final class ChatCompletions {
                 out.add(new LinkedHashMap<>(Map.of("reasoning_content", reasoning)));
             }
             if (toolStreams[i] != null) {
+                if (!openingRead[i] && tools.opening() != null) {
+                    // the output continues the call opening that ends the prompt
+                    content = tools.opening() + content;
+                }
+                openingRead[i] = true;
                 ToolParser.Pieces pieces = toolStreams[i].onDeltaInPieces(content);
                 if (last) {
                     ToolParser.Pieces rest = toolStreams[i].finishInPieces();
@@ -322,6 +338,12 @@ final class ChatCompletions {
             List<Map<String, Object>> wire = new ArrayList<>();
             Map<String, Object> previous = null;
             for (ToolParser.CallPiece piece : pieces) {
+                if (piece.opensCall()) {
+                    droppingCall[choice] = tools.firstCallOnly() && toolCallCounts[choice] > 0;
+                }
+                if (droppingCall[choice]) {
+                    continue;
+                }
                 if (piece.opensCall()) {
                     Map<String, Object> fn = new LinkedHashMap<>();
                     fn.put("name", piece.name());
