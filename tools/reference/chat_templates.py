@@ -85,7 +85,7 @@ def load_tokenizer(folder):
     raise SystemExit(f"{folder}: cannot load the tokenizer: " + "; ".join(errors))
 
 
-def render(tokenizer, template, conversation):
+def render(tokenizer, template, conversation, with_ids=True):
     kwargs = dict(conversation.get("extra") or {})
     entry = {"name": conversation["name"]}
     try:
@@ -107,7 +107,8 @@ def render(tokenizer, template, conversation):
     if not isinstance(text, str):
         raise SystemExit(f"apply_chat_template(tokenize=False) returned {type(text).__name__}, expected str")
     entry["text"] = text
-    entry["ids"] = tokenizer.encode(text, add_special_tokens=False)
+    if with_ids:
+        entry["ids"] = tokenizer.encode(text, add_special_tokens=False)
     return entry
 
 
@@ -153,12 +154,19 @@ def main():
     spec = json.loads(args.conversations.read_text(encoding="utf-8"))
     families = args.family or spec["families"]
     args.out.mkdir(parents=True, exist_ok=True)
+    template_only = spec.get("template_only", {})
     for family in families:
-        folder = args.tokenizers / family
+        # A template-only family: a template file of the repository, another family's tokenizer for the special
+        # tokens the template reads (bos_token...), and no token ids, since that tokenizer is not the family's.
+        only = template_only.get(family)
+        folder = args.tokenizers / (only["tokenizer"] if only else family)
         if not (folder / "tokenizer.json").exists():
             raise SystemExit(f"{folder}/tokenizer.json is missing: run tools/fetch-tokenizers.sh --dest {args.tokenizers}")
         tokenizer, loader = load_tokenizer(folder)
-        template, origin = read_template(folder)
+        if only:
+            template, origin = (REPO / only["template"]).read_text(encoding="utf-8"), only["template"]
+        else:
+            template, origin = read_template(folder)
         conversations = [c for c in spec["conversations"] if family in c.get("families", spec["families"])]
         fixture = {
             "family": family,
@@ -166,10 +174,10 @@ def main():
             "transformers": transformers.__version__,
             "tokenizers": tokenizers.__version__,
             "jinja2": jinja2.__version__,
-            "loader": loader,
+            "loader": loader + (f" of the {only['tokenizer']} folder (template only)" if only else ""),
             "template": origin,
-            "renders": [render(tokenizer, template, c) for c in conversations],
-            "encodings": encodings(tokenizer, spec["encode"]["all"] + spec["encode"].get(family, [])),
+            "renders": [render(tokenizer, template, c, with_ids=not only) for c in conversations],
+            "encodings": [] if only else encodings(tokenizer, spec["encode"]["all"] + spec["encode"].get(family, [])),
         }
         target = args.out / f"{family}.json"
         target.write_text(dump(fixture), encoding="utf-8")

@@ -15,7 +15,12 @@ Fixtures (gemma4_vision.json + gemma4_vision.bin, little-endian float32):
              <|image> + N x <|image|> + <image|>), embed_vision output per image, vision tower debug tensors,
              logits on a vocabulary subset at every position, top-5, and 64 greedy tokens with their logits.
 
-Usage: python3 tools/reference/gemma4_vision_reference.py --tokenizer DIR/tokenizer.json --out DIR
+With --bidirectional the same model gets text_config.use_bidirectional_attention "vision" (the larger
+checkpoints' setting) and mm_token_type_ids (1 on the <|image|> tokens, as Gemma4Processor makes them), so each
+image's tokens attend to each other both ways on the sliding layers; it writes gemma4_vision_bidi.* with the model
+cases only (the processor does not change).
+
+Usage: python3 tools/reference/gemma4_vision_reference.py --tokenizer DIR/tokenizer.json --out DIR [--bidirectional]
 """
 
 import argparse
@@ -156,20 +161,24 @@ def run_processor(out_dir, blob):
     return cases
 
 
-def build_model(workdir):
+def build_model(workdir, bidirectional=False):
     import torch
     import transformers
     from transformers import AutoConfig
 
     config_dict = copy.deepcopy(GEMMA4_E2B)
     config_dict["vision_config"] = copy.deepcopy(VISION_CONFIG)
-    folder = os.path.join(workdir, "gemma4_vision")
+    if bidirectional:
+        config_dict["text_config"]["use_bidirectional_attention"] = "vision"
+    folder = os.path.join(workdir, "gemma4_vision_bidi" if bidirectional else "gemma4_vision")
     os.makedirs(folder, exist_ok=True)
     with open(os.path.join(folder, "config.json"), "w") as f:
         json.dump(config_dict, f, indent=2)
     config = AutoConfig.from_pretrained(folder)
     model = transformers.Gemma4ForConditionalGeneration._from_config(
         config, attn_implementation="eager", dtype=torch.float32).eval()
+    if config.get_text_config().use_bidirectional_attention != ("vision" if bidirectional else None):
+        raise AssertionError(f"use_bidirectional_attention is {config.get_text_config().use_bidirectional_attention}")
     shapes = {}
     with torch.no_grad():
         for pname, tensor in model.state_dict().items():
@@ -195,12 +204,21 @@ def tokens(tokenizer, text):
     return tokenizer.encode(text, add_special_tokens=False).ids
 
 
-def run_model(out_dir, workdir, tokenizer_json, blob, on_case):
+def mm_token_type_ids(ids):
+    """What Gemma4Processor(return_mm_token_type_ids=True) gives: 1 on <|image|>, 0 elsewhere."""
+    import torch
+    return torch.tensor([[1 if t == IMAGE else 0 for t in ids]])
+
+
+def run_model(out_dir, workdir, tokenizer_json, blob, on_case, bidirectional=False):
     import torch
     from tokenizers import Tokenizer
 
     tokenizer = Tokenizer.from_file(tokenizer_json)
-    model, config_dict, shapes = build_model(workdir)
+    model, config_dict, shapes = build_model(workdir, bidirectional)
+
+    def extra(ids):
+        return {"mm_token_type_ids": mm_token_type_ids(ids)} if bidirectional else {}
     processor = image_processor()
     rng = random.Random(20260425)
     subset = sorted(rng.sample(range(262144), SUBSET))
@@ -240,16 +258,18 @@ def run_model(out_dir, workdir, tokenizer_json, blob, on_case):
         input_ids = torch.tensor([ids])
         with torch.no_grad():
             logits = model(input_ids=input_ids, pixel_values=pixel_values, image_position_ids=positions,
-                           use_cache=False).logits[0].float()
+                           use_cache=False, **extra(ids)).logits[0].float()
         entry = {"text": case["text"], "images": case["images"], "num_soft_tokens": soft, "input_ids": ids,
                  "image_offsets": offsets}
         reals = [int((positions[i, :, 0] >= 0).sum()) for i in range(len(soft))]
         entry["real_patches"] = reals
-        entry["patch_embeds"] = [blob.add(captured["patch_embeds"][i, :reals[i]].numpy()) for i in range(len(soft))]
-        entry["layer_out"] = [[blob.add(t[i, :reals[i]].numpy()) for i in range(len(soft))]
-                              for t in captured["layers"]]
-        entry["tower_out"] = blob.add(tower.numpy())
-        entry["image_features"] = blob.add(embedded.numpy())
+        if not bidirectional:  # the tower does not change with the decoder's mask: its tensors are in gemma4_vision.*
+            entry["patch_embeds"] = [blob.add(captured["patch_embeds"][i, :reals[i]].numpy())
+                                     for i in range(len(soft))]
+            entry["layer_out"] = [[blob.add(t[i, :reals[i]].numpy()) for i in range(len(soft))]
+                                  for t in captured["layers"]]
+            entry["tower_out"] = blob.add(tower.numpy())
+            entry["image_features"] = blob.add(embedded.numpy())
         entry["prefill_subset"] = blob.add(logits[:, subset_t].numpy())
         values5, ids5 = torch.topk(logits, 5, dim=-1)
         entry["prefill_top5_ids"] = ids5.tolist()
@@ -258,8 +278,11 @@ def run_model(out_dir, workdir, tokenizer_json, blob, on_case):
         steps = []
         with torch.no_grad():
             for _ in range(NEW_TOKENS):
+                # the whole sequence again, so the image tokens keep their two-way attention (a KV cache would
+                # hold what the prefill computed) and the new tokens are causal
                 last = model(input_ids=torch.tensor([sequence]), pixel_values=pixel_values,
-                             image_position_ids=positions, use_cache=False, logits_to_keep=1).logits[0, -1].float()
+                             image_position_ids=positions, use_cache=False, logits_to_keep=1,
+                             **extra(sequence)).logits[0, -1].float()
                 steps.append(last)
                 sequence.append(int(last.argmax()))
         steps = torch.stack(steps)
@@ -283,6 +306,8 @@ def main():
     parser.add_argument("--tokenizer", required=True)
     parser.add_argument("--workdir", default="/tmp/gemma4_vision_reference")
     parser.add_argument("--images-only", action="store_true", help="write the PNGs and stop")
+    parser.add_argument("--bidirectional", action="store_true",
+                        help="use_bidirectional_attention 'vision': write gemma4_vision_bidi.* (model cases only)")
     args = parser.parse_args()
     os.makedirs(args.out, exist_ok=True)
     for name, (w, h, pattern) in IMAGES.items():
@@ -296,34 +321,35 @@ def main():
     torch.set_grad_enabled(False)
     torch.manual_seed(0)
     blob = FloatBlob()
-    processor_cases = run_processor(args.out, blob)
-    blob.write(os.path.join(args.out, "gemma4_vision.bin"))  # partial, in case the model part fails
+    name = "gemma4_vision_bidi" if args.bidirectional else "gemma4_vision"
+    processor_cases = [] if args.bidirectional else run_processor(args.out, blob)
+    blob.write(os.path.join(args.out, name + ".bin"))  # partial, in case the model part fails
     def write(config_dict, shapes, subset, entries):
-        write_fixture(args.out, blob, processor_cases, config_dict, shapes, subset, entries)
+        write_fixture(args.out, blob, processor_cases, config_dict, shapes, subset, entries, name)
 
-    run_model(args.out, args.workdir, args.tokenizer, blob, write)
+    run_model(args.out, args.workdir, args.tokenizer, blob, write, args.bidirectional)
     print("done", flush=True)
     return 0
 
 
-def write_fixture(out, blob, processor_cases, config_dict, shapes, subset, entries):
+def write_fixture(out, blob, processor_cases, config_dict, shapes, subset, entries, name="gemma4_vision"):
     import torch
     import transformers
 
     fixture = {
-        "config": "gemma4_vision.config.json", "floats": "gemma4_vision.bin",
+        "config": name + ".config.json", "floats": name + ".bin",
         "transformers_version": transformers.__version__, "torch_version": torch.__version__,
         "attn_implementation": "eager", "shrunk_by": SHRUNK_BY, "image_processor": "Gemma4ImageProcessor (torchvision)",
         "prng_one_offset_suffixes": list(ONE_OFFSET_SUFFIXES), "parameters": shapes,
         "max_soft_tokens": MAX_SOFT_TOKENS, "vocab_subset": subset, "decode_subset_size": DECODE_SUBSET,
         "new_tokens": NEW_TOKENS, "processor": processor_cases, "prompts": entries,
     }
-    with open(os.path.join(out, "gemma4_vision.config.json"), "w") as f:
+    with open(os.path.join(out, name + ".config.json"), "w") as f:
         json.dump(config_dict, f, indent=2)
         f.write("\n")
-    with open(os.path.join(out, "gemma4_vision.json"), "w") as f:
+    with open(os.path.join(out, name + ".json"), "w") as f:
         json.dump(fixture, f, separators=(",", ":"))
-    blob.write(os.path.join(out, "gemma4_vision.bin"))
+    blob.write(os.path.join(out, name + ".bin"))
 
 
 if __name__ == "__main__":

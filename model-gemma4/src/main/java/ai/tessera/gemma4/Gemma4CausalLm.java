@@ -33,6 +33,8 @@ final class Gemma4CausalLm implements LoadedModel {
     private final Gemma4VisionModel vision;
     private final Gemma4AudioModel audio;
     private final ScalarType dtype;
+    /** Whether an image's tokens attend to each other both ways on the sliding layers. */
+    private boolean bidirectionalImages;
 
     private Gemma4CausalLm(Gemma4TextModel model, Linear lmHead, OptionalDouble softcap, Tensor placeholderIds,
                            long padTokenId, Gemma4VisionModel vision, Gemma4AudioModel audio, ScalarType dtype) {
@@ -90,7 +92,24 @@ final class Gemma4CausalLm implements LoadedModel {
         return model;
     }
 
-    /** The vision tower, or {@code null} when the checkpoint has none. */
+    /**
+     * Lets each image's (and video frame's) tokens attend to each other both ways, as transformers does for
+     * {@code use_bidirectional_attention: "vision"}: the engine keeps each image in one prefill chunk and passes
+     * its span, which the sliding layers apply.
+     *
+     * @return false, changing nothing, when the attention backend cannot apply spans
+     */
+    boolean attendWithinImagesBothWays() {
+        bidirectionalImages = model.spansSupported();
+        return bidirectionalImages;
+    }
+
+    @Override
+    public boolean bidirectionalWithin(String modality) {
+        return bidirectionalImages && (modality.equals("image") || modality.equals("video"));
+    }
+
+    /** The vision tower, or {@code null} for a text-only model. */
     Gemma4VisionModel vision() {
         return vision;
     }

@@ -21,10 +21,11 @@ import org.osgi.service.component.annotations.Component;
  * tokens ({@code <|image|>}, {@code <|audio|>}, {@code <|video|>}) read as the pad token for the token and
  * Per-Layer Embeddings, as in transformers; the media embeddings then replace the placeholder rows.
  *
- * <p>The text decoder's attention is causal for every token. transformers 5.17 lets an image's tokens attend to
- * each other both ways only when {@code text_config.use_bidirectional_attention} is {@code "vision"} (the larger
- * checkpoints) and {@code mm_token_type_ids} is passed; the engine's paged attention is causal, so such a
- * checkpoint is loaded with a warning and its image tokens see only earlier image tokens (see docs/multimodal.md).
+ * <p>The text decoder's attention is causal, except that with {@code text_config.use_bidirectional_attention}
+ * {@code "vision"} (the larger checkpoints) an image's tokens attend to each other both ways on the sliding layers,
+ * as transformers 5.17 does when given {@code mm_token_type_ids} (and vLLM does): the engine then prefills each
+ * image in one chunk. An attention backend that cannot apply such spans leaves the image tokens causal, with a
+ * warning.
  */
 @Component(service = ModelArchitecture.class, property = ModelArchitecture.PROPERTY
         + "=Gemma4ForConditionalGeneration")
@@ -42,16 +43,18 @@ public class Gemma4ForConditionalGeneration implements ModelArchitecture {
         Gemma4VisionConfig vision = visionSection.isPresent() ? Gemma4VisionConfig.from(visionSection.get()) : null;
         Optional<ModelConfig> audioSection = root.section("audio_config");
         Gemma4AudioConfig audio = audioSection.isPresent() ? Gemma4AudioConfig.from(audioSection.get()) : null;
-        if (vision != null && "vision".equals(text.getString("use_bidirectional_attention").orElse(null))) {
-            LOG.warning("Gemma4ForConditionalGeneration: text_config.use_bidirectional_attention is \"vision\": "
-                    + "transformers lets an image's tokens attend to each other both ways; Tessera's decoder is "
-                    + "causal for image tokens too, so outputs with images differ from transformers'");
-        }
         long[] placeholders = {
             root.getInt("image_token_id", 258_880), root.getInt("audio_token_id", 258_881),
             root.getInt("video_token_id", 258_884)};
         boolean tied = root.getBoolean("tie_word_embeddings", config.tieWordEmbeddings());
-        return Gemma4CausalLm.load(context, config, WeightPrefix.of("model.language_model"), tied, placeholders,
-                vision, audio);
+        Gemma4CausalLm model = Gemma4CausalLm.load(context, config, WeightPrefix.of("model.language_model"), tied,
+                placeholders, vision, audio);
+        if (vision != null && "vision".equals(text.getString("use_bidirectional_attention").orElse(null))
+                && !model.attendWithinImagesBothWays()) {
+            LOG.warning("Gemma4ForConditionalGeneration: text_config.use_bidirectional_attention is \"vision\", but"
+                    + " the attention backend cannot let an image's tokens attend to each other both ways; they"
+                    + " attend causally, so outputs with images differ from transformers'");
+        }
+        return model;
     }
 }

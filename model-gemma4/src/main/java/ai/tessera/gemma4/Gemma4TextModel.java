@@ -25,10 +25,12 @@ final class Gemma4TextModel implements AutoCloseable {
     private final Gemma4RmsNorm norm;
     private final Map<LayerType, Gemma4Rotary> rotary;
     private final AttentionLayout layout;
+    private final boolean spansSupported;
 
     private Gemma4TextModel(ScaledEmbedding embedTokens, PerLayerEmbeddings perLayerEmbeddings,
                             List<Gemma4DecoderLayer> layers, Gemma4RmsNorm norm, Map<LayerType, Gemma4Rotary> rotary,
-                            AttentionLayout layout) {
+                            AttentionLayout layout, boolean spansSupported) {
+        this.spansSupported = spansSupported;
         this.embedTokens = embedTokens;
         this.perLayerEmbeddings = perLayerEmbeddings;
         this.layers = List.copyOf(layers);
@@ -63,8 +65,14 @@ final class Gemma4TextModel implements AutoCloseable {
             }
             Gemma4RmsNorm norm = guard.add(Gemma4RmsNorm.load(context.weights(), prefix.child("norm"),
                     config.hiddenSize(), config.rmsNormEps()));
-            return guard.done(new Gemma4TextModel(embed, ple, layers, norm, rotary, layout));
+            return guard.done(new Gemma4TextModel(embed, ple, layers, norm, rotary, layout,
+                    backend.supportsBidirectionalSpans()));
         }
+    }
+
+    /** Whether the attention backend honours bidirectional spans. */
+    boolean spansSupported() {
+        return spansSupported;
     }
 
     /** The head size of each layer kind present; RoPE is computed per kind, so all layers of a kind must agree. */
@@ -126,13 +134,18 @@ final class Gemma4TextModel implements AutoCloseable {
         Map<LayerType, CosSin> cosSin = new EnumMap<>(LayerType.class);
         rotary.forEach((type, rope) -> cosSin.put(type, rope.cosSin(batch.positions(), inputsEmbeds.scalar_type())));
         SharedKv shared = new SharedKv();
+        // Bidirectional spans (an image's tokens, use_bidirectional_attention "vision") apply on sliding layers
+        // only; full-attention layers stay causal, as in transformers and vLLM.
+        ForwardBatch causal = batch.attention().hasBidirectionalSpans() ? batch.withAttention(batch.attention().causal())
+                : batch;
         Tensor hidden = inputsEmbeds;
         for (int i = 0; i < layers.size(); i++) {
             // Each layer's temporaries are freed as it ends; what it shares with later layers is kept.
             try (ForwardScope layerScope = new ForwardScope()) {
                 Tensor perLayerInput = perLayerInputs == null ? null : perLayerInputs.select(1, i);
-                hidden = layerScope.keep(layers.get(i).forward(hidden, perLayerInput,
-                        cosSin.get(layout.layer(i).type()), batch, shared, layerScope));
+                LayerType type = layout.layer(i).type();
+                hidden = layerScope.keep(layers.get(i).forward(hidden, perLayerInput, cosSin.get(type),
+                        type == LayerType.SLIDING ? batch : causal, shared, layerScope));
             }
             tap.layerOutput(i, hidden);
         }

@@ -19,6 +19,15 @@ public interface AttentionBackend {
     }
 
     /**
+     * Whether {@link #forward} honours {@link AttentionMetadata.Sequence#bidirectionalSpans()} (tokens of a span
+     * attending to each other both ways). A backend that does not would silently attend causally, so models that
+     * need the spans ask first.
+     */
+    default boolean supportsBidirectionalSpans() {
+        return false;
+    }
+
+    /**
      * Causal attention for one layer over a packed step: writes the step's keys and values into the layer's cache
      * at {@link AttentionMetadata#slotMapping()}, then attends each sequence's queries to its whole cached context
      * (respecting the spec's sliding window and soft-cap).

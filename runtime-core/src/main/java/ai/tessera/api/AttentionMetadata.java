@@ -20,6 +20,46 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
         sequences = List.copyOf(sequences);
     }
 
+    /** Whether some sequence has a {@link Span} its tokens attend within both ways. */
+    public boolean hasBidirectionalSpans() {
+        for (Sequence s : sequences) {
+            if (!s.bidirectionalSpans().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The same step attended causally only: the spans left out (for layers that do not use them). */
+    public AttentionMetadata causal() {
+        if (!hasBidirectionalSpans()) {
+            return this;
+        }
+        List<Sequence> plain = new java.util.ArrayList<>();
+        for (Sequence s : sequences) {
+            plain.add(new Sequence(s.queryStart(), s.queryLength(), s.contextLength(), s.blockTable, s.knownLength(),
+                    List.of()));
+        }
+        return new AttentionMetadata(slotMapping, plain, blockSize);
+    }
+
+    /**
+     * Positions {@code [start, end)} of a sequence whose tokens attend to each other both ways, on top of causal
+     * attention (the tokens of one image for a model that asks for it, see
+     * {@link LoadedModel#bidirectionalWithin}). The engine computes a span's queries in one step.
+     */
+    public record Span(int start, int end) {
+        public Span {
+            if (start < 0 || end <= start) {
+                throw new IllegalArgumentException("a span needs 0 <= start < end, got [" + start + ", " + end + ")");
+            }
+        }
+
+        public boolean contains(int position) {
+            return position >= start && position < end;
+        }
+    }
+
     /**
      * One sequence of a step.
      *
@@ -31,8 +71,12 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
      * @param knownLength   tokens the sequence has so far, computed or not (more than {@code contextLength} while a
      *                      long prompt is prefilled in chunks): models whose computation depends on the length of
      *                      the whole sequence (Phi-3's LongRoPE) read it
+     * @param bidirectionalSpans spans of the context whose tokens also attend to later tokens of the same span,
+     *                      in order; empty for plain causal attention. Backends that cannot honour them say so
+     *                      with {@link AttentionBackend#supportsBidirectionalSpans()}
      */
-    public record Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable, int knownLength) {
+    public record Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable, int knownLength,
+                           List<Span> bidirectionalSpans) {
         public Sequence {
             if (queryLength <= 0 || contextLength < queryLength || knownLength < contextLength) {
                 throw new IllegalArgumentException("a sequence needs 0 < queryLength <= contextLength <= knownLength,"
@@ -40,6 +84,18 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
                         + knownLength);
             }
             blockTable = blockTable.clone();
+            bidirectionalSpans = List.copyOf(bidirectionalSpans);
+            for (Span span : bidirectionalSpans) {
+                if (span.end() > contextLength) {
+                    throw new IllegalArgumentException("bidirectional span " + span + " ends past the context of "
+                            + contextLength + " tokens");
+                }
+            }
+        }
+
+        /** A causal sequence (no bidirectional spans). */
+        public Sequence(int queryStart, int queryLength, int contextLength, long[] blockTable, int knownLength) {
+            this(queryStart, queryLength, contextLength, blockTable, knownLength, List.of());
         }
 
         /** A sequence whose known tokens are all in the cache after this step. */

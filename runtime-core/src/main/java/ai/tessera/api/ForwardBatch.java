@@ -41,6 +41,11 @@ public record ForwardBatch(Tensor inputIds, Tensor positions, AttentionMetadata 
         this(inputIds, positions, attention, kvCache, logitsIndices, null);
     }
 
+    /** The same batch with other attention metadata (e.g. {@link AttentionMetadata#causal()} for some layers). */
+    public ForwardBatch withAttention(AttentionMetadata other) {
+        return new ForwardBatch(inputIds, positions, other, kvCache, logitsIndices, multimodal);
+    }
+
     /** Number of packed tokens. */
     public long tokens() {
         return inputIds.size(0);

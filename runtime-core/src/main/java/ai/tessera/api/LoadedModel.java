@@ -47,6 +47,16 @@ public interface LoadedModel extends AutoCloseable {
      * @throws IllegalArgumentException when an item's inputs are inconsistent, naming the input and the expected
      *                                  vs actual shape
      */
+    /**
+     * Whether the tokens of one media item of {@code modality} attend to each other both ways (Gemma 3 and the
+     * larger Gemma 4 do so for images). The engine then computes each such item's tokens in one prefill step, never
+     * splitting it across chunks, and gives its positions as a {@link AttentionMetadata.Span} of the sequence; the
+     * model applies the spans in the layers that use them. Default: causal for every token.
+     */
+    default boolean bidirectionalWithin(String modality) {
+        return false;
+    }
+
     default List<Tensor> embedMultimodal(List<MultimodalItem> items) {
         throw new UnsupportedOperationException("this model takes text only, got " + items.size() + " media item(s)");
     }

@@ -17,6 +17,14 @@ public interface ReasoningParser {
     /** A fresh per-request state for streamed output. */
     Stream newStream();
 
+    /**
+     * Whether the reasoning is marked with special tokens, which the detokenizer must then keep in the text this
+     * parser reads (vLLM's {@code adjust_request} setting {@code skip_special_tokens=False}).
+     */
+    default boolean needsSpecialTokens() {
+        return false;
+    }
+
     /** Reasoning and answer parts of a text; either may be empty, never null. */
     record Extracted(String reasoning, String content) {
     }

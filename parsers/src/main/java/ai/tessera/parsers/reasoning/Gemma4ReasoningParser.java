@@ -13,4 +13,10 @@ public final class Gemma4ReasoningParser extends SplittingReasoningParser {
     public Gemma4ReasoningParser() {
         super(ReasoningSyntax.gemma4Channel());
     }
+
+    /** {@code <|channel>} and {@code <channel|>} are special tokens. */
+    @Override
+    public boolean needsSpecialTokens() {
+        return true;
+    }
 }

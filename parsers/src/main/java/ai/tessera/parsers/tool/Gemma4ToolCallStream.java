@@ -5,11 +5,12 @@ import java.util.List;
 
 import ai.tessera.api.ToolParser;
 import ai.tessera.api.ToolParser.Extracted;
+import ai.tessera.api.ToolParser.Pieces;
 import ai.tessera.api.ToolParser.ToolCall;
 import ai.tessera.parsers.text.PartialTags;
 
 /**
- * One request's streamed Gemma 4 output: text outside calls is content as soon as it cannot be the start of
+ * One request's streamed Gemma 4 output, read whole or in pieces ({@link Gemma4CallPieces}). Read whole: text outside calls is content as soon as it cannot be the start of
  * {@code <|tool_call>}; a call is buffered and emitted whole once {@code <tool_call|>} closes it. A closed call
  * that is not well formed, or one still open when the output ends, is passed on as content, unchanged.
  */
@@ -17,22 +18,51 @@ final class Gemma4ToolCallStream implements ToolParser.Stream {
     private static final List<String> START_TAG = List.of(Gemma4ToolCalls.START);
 
     private final Gemma4ToolCalls calls;
+    private final Gemma4CallPieces pieces;
     private final StringBuilder pending = new StringBuilder();
     private boolean insideCall;
+    private boolean readWhole;
+    private boolean readInPieces;
 
-    Gemma4ToolCallStream(Gemma4ToolCalls calls) {
+    Gemma4ToolCallStream(Gemma4ToolCalls calls, PythonStyleJson json) {
         this.calls = calls;
+        this.pieces = new Gemma4CallPieces(json);
     }
 
     @Override
     public Extracted onDelta(String delta) {
+        readWhole = true;
+        checkOneWay();
         pending.append(delta);
         return drain(false);
     }
 
     @Override
     public Extracted finish() {
+        readWhole = true;
+        checkOneWay();
         return drain(true);
+    }
+
+    @Override
+    public Pieces onDeltaInPieces(String delta) {
+        readInPieces = true;
+        checkOneWay();
+        return pieces.next(delta);
+    }
+
+    @Override
+    public Pieces finishInPieces() {
+        readInPieces = true;
+        checkOneWay();
+        return pieces.finish();
+    }
+
+    private void checkOneWay() {
+        if (readWhole && readInPieces) {
+            throw new IllegalStateException("a tool-call stream is read either whole (onDelta/finish) or in pieces"
+                    + " (onDeltaInPieces/finishInPieces), not both");
+        }
     }
 
     private Extracted drain(boolean atEnd) {

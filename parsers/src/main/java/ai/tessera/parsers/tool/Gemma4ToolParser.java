@@ -13,12 +13,14 @@ import org.osgi.service.component.annotations.Component;
  *
  * <p>Whole text, as vLLM: with no well-formed call the text is all content; otherwise the content is the text
  * before the first {@code <|tool_call>}, stripped, and text between or after calls is dropped. Streaming sends
- * everything outside well-formed calls as content, verbatim, as vLLM's streaming path does. The tags and the
+ * everything outside well-formed calls as content, verbatim, as vLLM's streaming path does; read in pieces, a
+ * call's name goes as soon as it is known and its arguments as they grow ({@link Gemma4CallPieces}). The tags and the
  * {@code <|"|>} quote are special tokens: the detokenizer must keep special tokens for this parser.
  */
 @Component(service = ToolParser.class, property = ToolParser.PROPERTY + "=gemma4")
 public final class Gemma4ToolParser implements ToolParser {
-    private final Gemma4ToolCalls calls = new Gemma4ToolCalls(new PythonStyleJson());
+    private final PythonStyleJson json = new PythonStyleJson();
+    private final Gemma4ToolCalls calls = new Gemma4ToolCalls(json);
 
     @Override
     public Extracted extract(String text) {
@@ -35,6 +37,18 @@ public final class Gemma4ToolParser implements ToolParser {
 
     @Override
     public Stream newStream() {
-        return new Gemma4ToolCallStream(calls);
+        return new Gemma4ToolCallStream(calls, json);
+    }
+
+    /** {@code <|tool_call>call:NAME{}, or {@code <|tool_call>call:} for a function of the model's choice. */
+    @Override
+    public java.util.Optional<String> callOpening(String function) {
+        return java.util.Optional.of(Gemma4ToolCalls.START + "call:" + (function == null ? "" : function + "{"));
+    }
+
+    /** {@code <|tool_call>}, {@code <tool_call|>} and {@code <|"|>} are special tokens. */
+    @Override
+    public boolean needsSpecialTokens() {
+        return true;
     }
 }

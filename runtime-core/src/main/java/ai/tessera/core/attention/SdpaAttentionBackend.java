@@ -32,6 +32,12 @@ public class SdpaAttentionBackend implements AttentionBackend {
         return null;
     }
 
+    /** The masks of prefill chunks take the spans into account. */
+    @Override
+    public boolean supportsBidirectionalSpans() {
+        return true;
+    }
+
     @Override
     public Tensor forward(Tensor query, Tensor key, Tensor value, KvCache.Layer cache, AttentionMetadata metadata,
                           AttentionLayerSpec spec, double scale) {
@@ -55,7 +61,8 @@ public class SdpaAttentionBackend implements AttentionBackend {
             Tensor q = query.narrow(0, seq.queryStart(), seq.queryLength()).transpose(0, 1).unsqueeze(0);
             // A window at least as long as the context hides nothing: the plain causal kernel (flash) then applies.
             boolean windowed = spec.slidingWindow().isPresent() && spec.slidingWindow().getAsInt() < seq.contextLength();
-            boolean plainCausal = seq.queryLength() == seq.contextLength() && !windowed;
+            boolean plainCausal = seq.queryLength() == seq.contextLength() && !windowed
+                    && seq.bidirectionalSpans().isEmpty();
             TensorOptional mask = plainCausal ? new TensorOptional() : new TensorOptional(mask(seq, windowed ? spec
                     .slidingWindow().getAsInt() : 0, query));
             Tensor o = torch.scaled_dot_product_attention(q, k, v, mask, 0.0, plainCausal, new DoubleOptional(scale),
@@ -69,7 +76,7 @@ public class SdpaAttentionBackend implements AttentionBackend {
     private static boolean allDecoding(AttentionMetadata metadata) {
         int i = 0;
         for (AttentionMetadata.Sequence seq : metadata.sequences()) {
-            if (seq.queryLength() != 1 || seq.queryStart() != i++) {
+            if (seq.queryLength() != 1 || seq.queryStart() != i++ || !seq.bidirectionalSpans().isEmpty()) {
                 return false;
             }
         }
@@ -122,8 +129,9 @@ public class SdpaAttentionBackend implements AttentionBackend {
     }
 
     /**
-     * Which keys each query may see: causal (queries sit at the end of the context) and, when {@code window} is
-     * positive, only keys less than {@code window} positions back.
+     * Which keys each query may see: causal (queries sit at the end of the context) or in the query's bidirectional
+     * span, and, when {@code window} is positive, only keys less than {@code window} positions back (transformers'
+     * AND(window, OR(causal, same block)): a later key of the span is always within the window).
      */
     private static Tensor mask(AttentionMetadata.Sequence seq, int window, Tensor like) {
         TensorOptions longs = new TensorOptions(ScalarType.Long).device(new DeviceOptional(like.device()));
@@ -133,6 +141,13 @@ public class SdpaAttentionBackend implements AttentionBackend {
         Tensor keyPositions = torch.arange(new Scalar(context), longs).unsqueeze(0);
         Tensor distance = queryPositions.sub(keyPositions);
         Tensor allowed = distance.ge(new Scalar(0L));
+        for (AttentionMetadata.Span span : seq.bidirectionalSpans()) {
+            Tensor queryIn = queryPositions.ge(new Scalar((long) span.start()))
+                    .logical_and(queryPositions.lt(new Scalar((long) span.end())));
+            Tensor keyIn = keyPositions.ge(new Scalar((long) span.start()))
+                    .logical_and(keyPositions.lt(new Scalar((long) span.end())));
+            allowed = allowed.logical_or(queryIn.logical_and(keyIn));
+        }
         if (window > 0) {
             allowed = allowed.logical_and(distance.lt(new Scalar((long) window)));
         }

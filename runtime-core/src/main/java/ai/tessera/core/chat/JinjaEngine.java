@@ -34,6 +34,10 @@ final class JinjaEngine {
                 // a user message holding "{{ ... }}" is text, not a template to render again
                 .withNestedInterpretationEnabled(false)
                 .withElResolver(resolver)
+                // Jinja2 lets a macro call itself (Gemma 4's format_parameters does, for nested schemas); Jinjava
+                // renders such a call as nothing unless told; the depth bound stands in for Python's recursion limit
+                .withEnableRecursiveMacroCalls(true)
+                .withMaxMacroRecursionDepth(64)
                 .withInterperterFactory(new PythonPrinting())
                 .withLegacyOverrides(LegacyOverrides.newBuilder()
                         // "{{ -1 }}" is minus one, not whitespace control

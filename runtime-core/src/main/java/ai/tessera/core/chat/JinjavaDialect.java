@@ -30,7 +30,7 @@ final class JinjavaDialect {
         for (Segment segment : segments) {
             switch (segment.kind) {
                 case TEXT:
-                    out.append(segment.body);
+                    appendText(out, segment.body);
                     break;
                 case RAW_TEXT:
                     out.append("{% raw %}").append(segment.body).append("{% endraw %}");
@@ -62,6 +62,30 @@ final class JinjavaDialect {
             }
         }
         return out.toString();
+    }
+
+    /**
+     * Literal text, with a trailing {@code {} and a leading {@code }} written as expressions: once whitespace
+     * control has removed the blanks between them and a tag, Jinja2's {@code :{ {{- x -}} }} would otherwise
+     * reach Jinjava as {@code :{{{ x }}}} (and {@code key:{ {%- if %}} as {@code key:{{% if %}}), which its lexer
+     * reads as different tags.
+     */
+    private static void appendText(StringBuilder out, String text) {
+        int from = 0;
+        int to = text.length();
+        boolean closing = to > 0 && text.charAt(0) == '}';
+        if (closing) {
+            out.append("{{ '}' }}");
+            from = 1;
+        }
+        boolean opening = to > from && text.charAt(to - 1) == '{';
+        if (opening) {
+            to--;
+        }
+        out.append(text, from, to);
+        if (opening) {
+            out.append("{{ '{' }}");
+        }
     }
 
     static String normalizeNewlines(String text) {

@@ -101,20 +101,31 @@ final class TokenizerCodec implements PromptCodec, AutoCloseable {
         return tokenizer.encode(rendered, false);
     }
 
-    /** Incremental detokenization without special tokens, or none without a tokenizer. */
+    /**
+     * Incremental detokenization, without special tokens unless a request asks to keep them, or none without a
+     * tokenizer.
+     */
     TextDecoder decoder() {
         if (tokenizer == null) {
             return TextDecoder.NONE;
         }
-        return prompt -> {
-            IncrementalDetokenizer detokenizer = tokenizer.newDetokenizer(prompt, true);
-            return ids -> {
-                StringBuilder text = new StringBuilder();
-                for (int id : ids) {
-                    text.append(detokenizer.next(id));
-                }
-                return text.toString();
-            };
+        return new TextDecoder() {
+            @Override
+            public Session start(int[] prompt) {
+                return start(prompt, true);
+            }
+
+            @Override
+            public Session start(int[] prompt, boolean skipSpecialTokens) {
+                IncrementalDetokenizer detokenizer = tokenizer.newDetokenizer(prompt, skipSpecialTokens);
+                return ids -> {
+                    StringBuilder text = new StringBuilder();
+                    for (int id : ids) {
+                        text.append(detokenizer.next(id));
+                    }
+                    return text.toString();
+                };
+            }
         };
     }
 

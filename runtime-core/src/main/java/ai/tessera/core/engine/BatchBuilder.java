@@ -2,6 +2,7 @@ package ai.tessera.core.engine;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.Predicate;
 
 import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.ForwardBatch;
@@ -29,6 +30,15 @@ final class BatchBuilder {
     }
 
     static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections) {
+        return build(step, cache, device, positionSections, modality -> false);
+    }
+
+    /**
+     * @param bidirectional the modalities whose items' tokens attend to each other both ways: each such item that
+     *                      this step's queries reach is given as a span of its sequence
+     */
+    static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections,
+                        Predicate<String> bidirectional) {
         int blockSize = cache.blockSize();
         int total = step.totalTokens();
         long[] ids = new long[total];
@@ -56,7 +66,7 @@ final class BatchBuilder {
             }
             addMediaRows(r, r.numComputed, e.numNewTokens(), start, mediaRows, mediaIndices);
             sequences.add(new AttentionMetadata.Sequence(start, e.numNewTokens(), r.numComputed + e.numNewTokens(),
-                    table, r.numTokens()));
+                    table, r.numTokens(), spans(r, r.numComputed, e.numNewTokens(), bidirectional)));
             if (e.samples()) {
                 logitRows.add((long) t - 1);
                 sampled.add(r);
@@ -74,6 +84,27 @@ final class BatchBuilder {
         ForwardBatch batch = new ForwardBatch(toDevice(ids, device), positionTensor, metadata, cache,
                 toDevice(rows, device), media);
         return new Packed(batch, sampled);
+    }
+
+    /** The bidirectional items that tokens {@code [from, from + count)} of {@code r} query, as spans. */
+    private static List<AttentionMetadata.Span> spans(RequestState r, int from, int count,
+                                                      Predicate<String> bidirectional) {
+        if (!r.overlapsMedia(from, count)) {
+            return List.of();
+        }
+        List<AttentionMetadata.Span> spans = new ArrayList<>();
+        for (MultimodalItem item : r.multimodal.items()) {
+            int end = item.offset() + item.length();
+            if (item.offset() < from + count && end > from && bidirectional.test(item.modality())) {
+                if (end > from + count) {
+                    throw new IllegalStateException("request " + r.id + ": a " + item.modality() + " item at "
+                            + item.offset() + ".." + end + " was split by a chunk ending at " + (from + count)
+                            + "; the scheduler keeps such items whole");
+                }
+                spans.add(new AttentionMetadata.Span(item.offset(), end));
+            }
+        }
+        return spans;
     }
 
     /** The encoder-output rows for tokens {@code [from, from + count)} of {@code r}, packed from index {@code packedStart}. */

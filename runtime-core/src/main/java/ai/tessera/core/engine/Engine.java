@@ -109,7 +109,7 @@ public final class Engine implements AutoCloseable {
         int numBlocks = KvCacheSizing.numBlocks(config, model);
         cache = PagedKvCache.allocate(model.attentionLayers(), numBlocks, config.blockSize(), config.device());
         blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
-        scheduler = new Scheduler(config.scheduler(), blocks, model.recomputeBeyond());
+        scheduler = new Scheduler(config.scheduler(), blocks, model.recomputeBeyond(), model::bidirectionalWithin);
         sampler = new Sampler(config.seed());
         publishStats();
     }
@@ -138,13 +138,33 @@ public final class Engine implements AutoCloseable {
             throw new IllegalArgumentException("request " + request.requestId() + " has stop strings " + params.stop()
                     + " but the engine was built without a TextDecoder to match them against");
         }
+        checkItemsFitOneStep(request);
         String id = request.requestId();
         RequestPublisher publisher = new RequestPublisher(delivery, () -> submit(() -> admit(id)), () -> abort(id));
-        OutputText text = new OutputText(config.textDecoder().start(request.promptTokenIds()), params.stop());
+        OutputText text = new OutputText(config.textDecoder().start(request.promptTokenIds(),
+                params.skipSpecialTokens()), params.stop());
         if (live.putIfAbsent(id, new RequestState(request, params, text, publisher)) != null) {
             throw new IllegalArgumentException("request id " + id + " is already in use by a live request");
         }
         return publisher;
+    }
+
+    /**
+     * A media item the model attends within both ways is computed in one step, so it must fit in one step's token
+     * budget; otherwise the request could never be scheduled.
+     */
+    private void checkItemsFitOneStep(GenerationRequest request) {
+        if (request.multimodal() == null) {
+            return;
+        }
+        int budget = config.scheduler().maxNumBatchedTokens();
+        for (ai.tessera.api.MultimodalItem item : request.multimodal().items()) {
+            if (item.length() > budget && model.bidirectionalWithin(item.modality())) {
+                throw new IllegalArgumentException("request " + request.requestId() + " has a " + item.modality()
+                        + " of " + item.length() + " tokens, which this model attends within both ways and so"
+                        + " computes in one step, but --max-num-batched-tokens is " + budget);
+            }
+        }
     }
 
     /**
@@ -293,7 +313,8 @@ public final class Engine implements AutoCloseable {
             return;
         }
         try (PointerScope scope = new PointerScope()) {
-            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections());
+            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections(),
+                    model::bidirectionalWithin);
             Tensor logits = model.forward(packed.batch());
             Sampler.Result sampled = sampler.sample(logits, packed.sampled());
             scheduler.advance(step);

@@ -26,11 +26,13 @@ import java.util.Set;
  * @param ignoreEos         keep generating past the model's end-of-sequence tokens
  * @param logprobs          null for none, else the logprob of each sampled token and of this many most likely
  *                          alternatives
+ * @param skipSpecialTokens whether the output text leaves out special tokens (vLLM's {@code skip_special_tokens});
+ *                          parsers that read tags made of special tokens need them kept
  */
 public record SamplingParams(double temperature, int topK, double topP, double minP, Long seed,
                              double repetitionPenalty, double presencePenalty, double frequencyPenalty,
                              Integer maxTokens, List<String> stop, Set<Integer> stopTokenIds, boolean ignoreEos,
-                             Integer logprobs) {
+                             Integer logprobs, boolean skipSpecialTokens) {
 
     /** Logprobs asked for beyond this many alternatives are refused (as vLLM's default limit). */
     public static final int MAX_LOGPROBS = 20;
@@ -53,6 +55,15 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         for (String s : stop) {
             check(s != null && !s.isEmpty(), "stop strings must not be empty", s);
         }
+    }
+
+    /** The parameters of API 1.0, before {@code skipSpecialTokens}: special tokens are left out of the text. */
+    public SamplingParams(double temperature, int topK, double topP, double minP, Long seed,
+                          double repetitionPenalty, double presencePenalty, double frequencyPenalty,
+                          Integer maxTokens, List<String> stop, Set<Integer> stopTokenIds, boolean ignoreEos,
+                          Integer logprobs) {
+        this(temperature, topK, topP, minP, seed, repetitionPenalty, presencePenalty, frequencyPenalty, maxTokens, stop,
+                stopTokenIds, ignoreEos, logprobs, true);
     }
 
     private static void check(boolean ok, String rule, Object actual) {
@@ -86,6 +97,7 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         b.stopTokenIds = stopTokenIds;
         b.ignoreEos = ignoreEos;
         b.logprobs = logprobs;
+        b.skipSpecialTokens = skipSpecialTokens;
         return b;
     }
 
@@ -121,6 +133,7 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         private Set<Integer> stopTokenIds = Set.of();
         private boolean ignoreEos;
         private Integer logprobs;
+        private boolean skipSpecialTokens = true;
 
         public Builder temperature(double v) { temperature = v; return this; }
         public Builder topK(int v) { topK = v; return this; }
@@ -135,10 +148,11 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         public Builder stopTokenIds(Set<Integer> v) { stopTokenIds = v; return this; }
         public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
         public Builder logprobs(Integer v) { logprobs = v; return this; }
+        public Builder skipSpecialTokens(boolean v) { skipSpecialTokens = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, seed, repetitionPenalty, presencePenalty,
-                    frequencyPenalty, maxTokens, stop, stopTokenIds, ignoreEos, logprobs);
+                    frequencyPenalty, maxTokens, stop, stopTokenIds, ignoreEos, logprobs, skipSpecialTokens);
         }
     }
 }

@@ -4,6 +4,9 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Deque;
 import java.util.List;
+import java.util.function.Predicate;
+
+import ai.tessera.api.MultimodalItem;
 
 /**
  * Continuous batching: each step first continues the running requests (one decode token each, or the next chunk
@@ -25,15 +28,25 @@ final class Scheduler {
     /** The model's {@code recomputeBeyond()}: 0, or the length past which a sequence's KV must be recomputed. */
     private final int recomputeBeyond;
     private long recomputes;
+    private final Predicate<String> wholeItems;
 
     Scheduler(SchedulerConfig config, BlockManager blocks) {
         this(config, blocks, 0);
     }
 
     Scheduler(SchedulerConfig config, BlockManager blocks, int recomputeBeyond) {
+        this(config, blocks, recomputeBeyond, modality -> false);
+    }
+
+    /**
+     * @param wholeItems the modalities whose media items are computed in one step, never split across prefill
+     *                   chunks (the model attends within them both ways: {@code LoadedModel.bidirectionalWithin})
+     */
+    Scheduler(SchedulerConfig config, BlockManager blocks, int recomputeBeyond, Predicate<String> wholeItems) {
         this.recomputeBeyond = recomputeBeyond;
         this.config = config;
         this.blocks = blocks;
+        this.wholeItems = wholeItems;
     }
 
     void add(RequestState r) {
@@ -78,7 +91,11 @@ final class Scheduler {
                 r.longSequence = true;
                 recomputes++;
             }
-            int numNew = Math.min(r.numTokens() - r.numComputed, budget);
+            int numNew = keepItemsWhole(r, r.numComputed, Math.min(r.numTokens() - r.numComputed, budget));
+            if (numNew == 0) {
+                i++; // its next media item does not fit in what is left of this step's budget
+                continue;
+            }
             boolean allocated;
             while (!(allocated = blocks.allocate(r, List.of(), numNew))) {
                 RequestState victim = running.remove(running.size() - 1);
@@ -102,8 +119,8 @@ final class Scheduler {
                 r.longSequence = recomputeBeyond > 0 && r.numTokens() > recomputeBeyond;
                 List<KvBlock> hit = blocks.findCachedPrefix(r);
                 int cachedTokens = hit.size() * blocks.blockSize();
-                int numNew = Math.min(r.numTokens() - cachedTokens, budget);
-                if (!blocks.allocate(r, hit, numNew)) {
+                int numNew = keepItemsWhole(r, cachedTokens, Math.min(r.numTokens() - cachedTokens, budget));
+                if (numNew == 0 || !blocks.allocate(r, hit, numNew)) {
                     break;
                 }
                 waiting.pollFirst();
@@ -118,6 +135,24 @@ final class Scheduler {
             }
         }
         return new ScheduledStep(entries, preempted);
+    }
+
+    /**
+     * {@code numNew} tokens from {@code start}, shortened so that the chunk does not end inside a media item that
+     * must be computed whole: it then ends where that item starts (0 when the chunk starts in it or at it).
+     */
+    private int keepItemsWhole(RequestState r, int start, int numNew) {
+        if (r.multimodal == null) {
+            return numNew;
+        }
+        int end = start + numNew;
+        for (MultimodalItem item : r.multimodal.items()) {
+            int itemEnd = item.offset() + item.length();
+            if (item.offset() < end && end < itemEnd && wholeItems.test(item.modality())) {
+                end = Math.max(start, item.offset());
+            }
+        }
+        return end - start;
     }
 
     private void preempt(RequestState r) {

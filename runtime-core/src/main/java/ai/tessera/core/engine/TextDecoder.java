@@ -19,6 +19,14 @@ public interface TextDecoder {
      */
     Session start(int[] promptTokenIds);
 
+    /**
+     * Starts decoding one request's output, keeping special tokens in the text unless {@code skipSpecialTokens}.
+     * By default the decoder's own choice (decoders that cannot keep them ignore the flag).
+     */
+    default Session start(int[] promptTokenIds, boolean skipSpecialTokens) {
+        return start(promptTokenIds);
+    }
+
     /** The decoding state of one request. */
     @FunctionalInterface
     interface Session {

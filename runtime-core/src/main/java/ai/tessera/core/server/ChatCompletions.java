@@ -38,6 +38,8 @@ final class ChatCompletions {
         Integer logprobs = logprobs(f);
         Unsupported.checkChat(f);
         ToolChoice tools = ToolChoice.read(f, model);
+        // Looked up once: the whole request uses the parser that was registered when it started.
+        Optional<ReasoningParser> reasoning = model.reasoning();
         Map<String, Object> kwargs = templateKwargs(body);
         boolean addGenerationPrompt = f.bool("add_generation_prompt", true);
 
@@ -47,6 +49,9 @@ final class ChatCompletions {
         } catch (IllegalArgumentException e) {
             throw OpenAiException.badRequest("messages", "The chat template could not render these messages: "
                     + e.getMessage());
+        }
+        if (tools.opening() != null) {
+            prompt = prompt + tools.opening();
         }
         int[] promptIds = model.codec().encode(prompt, false);
         String id = "chatcmpl-" + UUID.randomUUID().toString().replace("-", "");
@@ -62,6 +67,11 @@ final class ChatCompletions {
         SamplingParams sampling;
         try {
             sampling = SamplingFields.read(f, model, promptIds.length, logprobs);
+            if (reasoning.map(ReasoningParser::needsSpecialTokens).orElse(false)
+                    || (tools.parse() && tools.parser().needsSpecialTokens())) {
+                // the parsers read tags that are special tokens (vLLM's adjust_request does the same)
+                sampling = sampling.toBuilder().skipSpecialTokens(false).build();
+            }
         } catch (RuntimeException e) {
             processed.forEach(MultimodalPrompt::close);
             throw e;
@@ -77,7 +87,7 @@ final class ChatCompletions {
         Outputs outputs = new Outputs(model.engine());
         outputs.submitAll(requests);
         RequestTimer timer = metrics.start(model.name(), promptIds.length);
-        ChoiceWriter writer = new ChoiceWriter(id, created, model, n, includeUsage, promptIds.length, tools);
+        ChoiceWriter writer = new ChoiceWriter(id, created, model, n, includeUsage, promptIds.length, tools, reasoning);
         try {
             if (stream) {
                 writer.stream(outputs, new SseWriter(response), timer);
@@ -152,13 +162,16 @@ final class ChatCompletions {
         private final Object[] stopReasons;
         private final ReasoningParser.Stream[] reasoningStreams;
         private final ToolParser.Stream[] toolStreams;
-        /** Looked up once: the whole request uses the parser that was registered when it started. */
         private final Optional<ReasoningParser> reasoning;
         private final int[] toolCallCounts;
+        /** Whether the choice's tool stream has read the call opening that the prompt ends with. */
+        private final boolean[] openingRead;
+        /** Whether the pieces of the call being streamed are dropped (a named choice keeps its first call only). */
+        private final boolean[] droppingCall;
         private int completionTokens;
 
         ChoiceWriter(String id, long created, ServedModel model, int n, boolean includeUsage, int promptTokens,
-                     ToolChoice tools) {
+                     ToolChoice tools, Optional<ReasoningParser> reasoning) {
             this.id = id;
             this.created = created;
             this.model = model;
@@ -171,7 +184,9 @@ final class ChatCompletions {
             this.reasoningStreams = new ReasoningParser.Stream[n];
             this.toolStreams = new ToolParser.Stream[n];
             this.toolCallCounts = new int[n];
-            this.reasoning = model.reasoning();
+            this.openingRead = new boolean[n];
+            this.droppingCall = new boolean[n];
+            this.reasoning = reasoning;
             for (int i = 0; i < n; i++) {
                 texts[i] = new StringBuilder();
                 logprobs.add(new ArrayList<>());
@@ -204,9 +219,11 @@ final class ChatCompletions {
                 }
                 String finishReason = finish[i];
                 if (tools.parse()) {
-                    ToolParser.Extracted calls = tools.parser().extract(text);
+                    ToolParser.Extracted calls = tools.parser().extract(tools.opening() == null ? text
+                            : tools.opening() + text);
                     if (!calls.calls().isEmpty()) {
-                        message.put("tool_calls", ToolChoice.wire(calls.calls()));
+                        message.put("tool_calls", ToolChoice.wire(tools.firstCallOnly()
+                                ? calls.calls().subList(0, 1) : calls.calls()));
                         text = calls.content();
                         finishReason = "tool_calls";
                     }
@@ -285,26 +302,74 @@ final class ChatCompletions {
                 out.add(new LinkedHashMap<>(Map.of("reasoning_content", reasoning)));
             }
             if (toolStreams[i] != null) {
-                ToolParser.Extracted calls = toolStreams[i].onDelta(content);
-                if (last) {
-                    ToolParser.Extracted rest = toolStreams[i].finish();
-                    List<ToolParser.ToolCall> all = new ArrayList<>(calls.calls());
-                    all.addAll(rest.calls());
-                    calls = new ToolParser.Extracted(calls.content() + rest.content(), all);
+                if (!openingRead[i] && tools.opening() != null) {
+                    // the output continues the call opening that ends the prompt
+                    content = tools.opening() + content;
                 }
-                content = calls.content();
-                if (!calls.calls().isEmpty()) {
-                    List<Map<String, Object>> wire = ToolChoice.wire(calls.calls());
-                    for (Map<String, Object> call : wire) {
-                        call.put("index", toolCallCounts[i]++);
+                openingRead[i] = true;
+                ToolParser.Pieces pieces = toolStreams[i].onDeltaInPieces(content);
+                if (last) {
+                    ToolParser.Pieces rest = toolStreams[i].finishInPieces();
+                    List<ToolParser.CallPiece> all = new ArrayList<>(pieces.calls());
+                    all.addAll(rest.calls());
+                    pieces = new ToolParser.Pieces(pieces.content() + rest.content(), all);
+                }
+                content = pieces.content();
+                if (!pieces.calls().isEmpty()) {
+                    if (!content.isEmpty()) {
+                        out.add(new LinkedHashMap<>(Map.of("content", content)));
+                        content = "";
                     }
-                    out.add(new LinkedHashMap<>(Map.of("tool_calls", wire)));
+                    out.add(new LinkedHashMap<>(Map.of("tool_calls", wirePieces(i, pieces.calls()))));
                 }
             }
             if (!content.isEmpty()) {
                 out.add(new LinkedHashMap<>(Map.of("content", content)));
             }
             return out;
+        }
+
+        /**
+         * Call pieces as streamed {@code tool_calls} deltas, as vLLM sends them: an opening piece carries the index
+         * the call gets, its id, type and name; later pieces carry the index and an arguments fragment, merged
+         * when they follow each other in one delta.
+         */
+        private List<Map<String, Object>> wirePieces(int choice, List<ToolParser.CallPiece> pieces) {
+            List<Map<String, Object>> wire = new ArrayList<>();
+            Map<String, Object> previous = null;
+            for (ToolParser.CallPiece piece : pieces) {
+                if (piece.opensCall()) {
+                    droppingCall[choice] = tools.firstCallOnly() && toolCallCounts[choice] > 0;
+                }
+                if (droppingCall[choice]) {
+                    continue;
+                }
+                if (piece.opensCall()) {
+                    Map<String, Object> fn = new LinkedHashMap<>();
+                    fn.put("name", piece.name());
+                    fn.put("arguments", piece.arguments());
+                    Map<String, Object> call = new LinkedHashMap<>();
+                    call.put("index", toolCallCounts[choice]++);
+                    call.put("id", piece.id());
+                    call.put("type", "function");
+                    call.put("function", fn);
+                    wire.add(call);
+                    previous = call;
+                } else if (toolCallCounts[choice] == 0) {
+                    throw new IllegalStateException("the tool parser continued a call it never opened: " + piece);
+                } else if (previous != null) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> fn = (Map<String, Object>) previous.get("function");
+                    fn.put("arguments", fn.get("arguments") + piece.arguments());
+                } else {
+                    Map<String, Object> call = new LinkedHashMap<>();
+                    call.put("index", toolCallCounts[choice] - 1);
+                    call.put("function", new LinkedHashMap<>(Map.of("arguments", piece.arguments())));
+                    wire.add(call);
+                    previous = call;
+                }
+            }
+            return wire;
         }
 
         private void record(Outputs.Item item) {

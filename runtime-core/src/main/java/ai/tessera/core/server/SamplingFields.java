@@ -58,6 +58,7 @@ final class SamplingFields {
         b.stop(stop);
         b.stopTokenIds(stopTokenIds(f));
         b.logprobs(logprobs);
+        b.skipSpecialTokens(f.bool("skip_special_tokens", true));
         return b.build();
     }
 

@@ -11,10 +11,19 @@ import com.fasterxml.jackson.databind.JsonNode;
 /**
  * {@code tools} and {@code tool_choice} as vLLM handles them: tools go to the chat template; with
  * {@code tool_choice: "auto"} the model's output is parsed for calls, which needs {@code --enable-auto-tool-choice}
- * and {@code --tool-call-parser}. {@code "required"} and named choices need guided decoding, which Tessera does not
- * have yet: those are refused with a 400 rather than silently ignored.
+ * and {@code --tool-call-parser}. vLLM forces {@code "required"} and a named function with guided decoding, which
+ * Tessera does not have: it honours them when the tool-call parser has a {@link ToolParser#callOpening call
+ * opening} (Gemma 4's {@code <|tool_call>call:NAME{}), appended to the prompt so that the model writes the call;
+ * otherwise they are refused with a 400 rather than silently ignored.
+ *
+ * @param opening        text appended to the prompt that the output continues, or null
+ * @param firstCallOnly  whether only the first call counts (a named function)
  */
-record ToolChoice(List<Map<String, Object>> templateTools, ToolParser parser) {
+record ToolChoice(List<Map<String, Object>> templateTools, ToolParser parser, String opening, boolean firstCallOnly) {
+
+    ToolChoice(List<Map<String, Object>> templateTools, ToolParser parser) {
+        this(templateTools, parser, null, false);
+    }
 
     boolean parse() {
         return parser != null;
@@ -23,6 +32,7 @@ record ToolChoice(List<Map<String, Object>> templateTools, ToolParser parser) {
     static ToolChoice read(Fields f, ServedModel model) {
         JsonNode tools = f.raw("tools");
         List<Map<String, Object>> list = new ArrayList<>();
+        List<String> names = new ArrayList<>();
         if (tools != null) {
             if (!tools.isArray()) {
                 throw Fields.wrongType("tools", "a list of tools", tools);
@@ -38,6 +48,7 @@ record ToolChoice(List<Map<String, Object>> templateTools, ToolParser parser) {
                 @SuppressWarnings("unchecked")
                 Map<String, Object> map = Json.MAPPER.convertValue(tool, LinkedHashMap.class);
                 list.add(map);
+                names.add(fn.get("name").asText());
                 i++;
             }
         }
@@ -57,13 +68,36 @@ record ToolChoice(List<Map<String, Object>> templateTools, ToolParser parser) {
                 return new ToolChoice(list, model.tools().get());
             case "required":
             case "named":
-                throw OpenAiException.badRequest("tool_choice", "tool_choice '" + (choice.isTextual() ? mode
-                        : choice.toString()) + "' needs guided decoding, which this server does not support yet; use "
-                        + "\"auto\" or \"none\"");
+                String function = mode.equals("named") ? namedFunction(choice, names) : null;
+                if (list.isEmpty()) {
+                    throw OpenAiException.badRequest("tool_choice", "tool_choice '" + mode + "' needs 'tools'");
+                }
+                ToolParser parser = model.tools().orElse(null);
+                String opening = parser == null ? null : parser.callOpening(function).orElse(null);
+                if (opening == null) {
+                    throw OpenAiException.badRequest("tool_choice", "tool_choice '" + (choice.isTextual() ? mode
+                            : choice.toString()) + "' needs guided decoding, which this server does not support yet,"
+                            + " or a --tool-call-parser that can open a call (gemma4); use \"auto\" or \"none\"");
+                }
+                return new ToolChoice(list, parser, opening, function != null);
             default:
                 throw OpenAiException.badRequest("tool_choice", "tool_choice must be \"none\", \"auto\", \"required\""
                         + " or a named function, got \"" + mode + "\"");
         }
+    }
+
+    /** The function of {@code {"type":"function","function":{"name":...}}}, which must be one of the tools. */
+    private static String namedFunction(JsonNode choice, List<String> names) {
+        String name = choice.path("function").path("name").asText(null);
+        if (!"function".equals(choice.path("type").asText()) || name == null) {
+            throw OpenAiException.badRequest("tool_choice", "a named tool_choice must be {\"type\":\"function\","
+                    + "\"function\":{\"name\":...}}, got " + choice);
+        }
+        if (!names.contains(name)) {
+            throw OpenAiException.badRequest("tool_choice", "Tool '" + name + "' has not been passed in 'tools' "
+                    + names);
+        }
+        return name;
     }
 
     /** Calls as the API returns them. */

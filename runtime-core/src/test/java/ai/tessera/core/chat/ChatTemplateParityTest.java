@@ -54,9 +54,15 @@ class ChatTemplateParityTest {
                     + fixtureLocation(family) + " for the " + family + " tokenizer; " + HOW_TO_MAKE_FIXTURES));
         }
         List<DynamicNode> tests = new ArrayList<>();
+        JsonNode only = spec.path("template_only").get(family);
+        if (only != null) {
+            tests.add(DynamicTest.dynamicTest("rendered from " + only.get("template").asText(), () -> assertEquals(
+                    only.get("template").asText(), fixture.path("template").asText(), "the fixture's template file")));
+        }
         for (JsonNode render : fixture.get("renders")) {
             String name = render.get("name").asText();
-            tests.add(DynamicTest.dynamicTest("render " + name, () -> checkRender(family, conversation(spec, name), render)));
+            tests.add(DynamicTest.dynamicTest("render " + name, () -> checkRender(family, only, conversation(spec, name),
+                    render)));
         }
         for (JsonNode encoding : fixture.get("encodings")) {
             String text = encoding.get("text").asText();
@@ -67,10 +73,22 @@ class ChatTemplateParityTest {
         return DynamicContainer.dynamicContainer(family + " (transformers " + fixture.path("transformers").asText("?") + ")", tests);
     }
 
-    private static void checkRender(String family, JsonNode conversation, JsonNode expected) throws Exception {
-        ChatTemplate template = ChatTemplate.load(TokenizerFamilies.folder(family), Optional.empty());
-        assertEquals(expected.path("template").asText(Path.of(template.source().origin()).getFileName().toString()),
-                Path.of(template.source().origin()).getFileName().toString());
+    /**
+     * @param templateOnly for a family without a fetched tokenizer: the repository's template file and the family
+     *                     whose tokenizer_config.json gives the special tokens; null for the others
+     */
+    private static void checkRender(String family, JsonNode templateOnly, JsonNode conversation, JsonNode expected)
+            throws Exception {
+        ChatTemplate template;
+        if (templateOnly == null) {
+            template = ChatTemplate.load(TokenizerFamilies.folder(family), Optional.empty());
+            assertEquals(expected.path("template").asText(Path.of(template.source().origin()).getFileName().toString()),
+                    Path.of(template.source().origin()).getFileName().toString());
+        } else {
+            String file = templateOnly.get("template").asText();
+            template = ChatTemplate.load(TokenizerFamilies.folder(templateOnly.get("tokenizer").asText()),
+                    Optional.of(TokenizerFamilies.repositoryRoot().resolve(file)));
+        }
         List<Map<String, Object>> messages = JSON.convertValue(conversation.get("messages"), new TypeReference<>() { });
         List<Map<String, Object>> tools = conversation.hasNonNull("tools")
                 ? JSON.convertValue(conversation.get("tools"), new TypeReference<>() { }) : null;

@@ -107,6 +107,22 @@ class ChatTemplateTest {
         assertEquals("x\n", render(template("x\n\n"), List.of(), false));
     }
 
+    /** Gemma 4's {@code properties:{ {{- x -}} }}: whitespace control leaves braces next to the tags. */
+    @Test
+    void bracesNextToTagsStayText() throws Exception {
+        assertEquals("a:{1}|b:{x}|{}", template("a:{ {{- 1 -}} }|b:{ {%- if true -%} x {%- endif -%} }|{ {{- '' -}} }")
+                .render(List.of(), false, null, null));
+    }
+
+    /** A macro that calls itself renders as in Jinja2 (Gemma 4 formats nested parameter schemas so). */
+    @Test
+    void macrosMayCallThemselves() throws Exception {
+        String source = "{%- macro nest(d) -%}{%- for k, v in d | dictsort -%}{{ k }}:{% if v is mapping %}{ {{- nest(v) -}} }"
+                + "{% else %}{{ v }}{% endif %};{%- endfor -%}{%- endmacro -%}{{ nest(tree) }}";
+        Map<String, Object> tree = Map.of("a", Map.of("b", Map.of("c", 1), "d", 2), "e", 3);
+        assertEquals("a:{b:{c:1;};d:2;};e:3;", template(source).render(List.of(), false, null, Map.of("tree", tree)));
+    }
+
     @Test
     void tojsonWritesWhatPythonsJsonDumpsWrites() throws Exception {
         Map<String, Object> tool = new LinkedHashMap<>();

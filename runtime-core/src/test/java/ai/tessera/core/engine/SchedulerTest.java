@@ -25,6 +25,41 @@ class SchedulerTest {
         sampled.forEach(e -> e.request().append(1));
     }
 
+    /**
+     * Items the model attends within both ways are never split: a chunk that would end inside one ends where it
+     * starts, the next chunk takes it whole, and the packed batch gives it as a span; other modalities split.
+     */
+    @Test
+    void itemsAttendedBothWaysAreNeverSplitAcrossChunks() {
+        BlockManager blocks = new BlockManager(100, BS, true);
+        Scheduler s = new Scheduler(new SchedulerConfig(8, 32, 512), blocks, 0, "image"::equals);
+        int[] prompt = new int[70];
+        java.util.List<ai.tessera.api.MultimodalItem> items = List.of(
+                new ai.tessera.api.MultimodalItem("image", 20, 30, java.util.Map.of(), "a"),
+                new ai.tessera.api.MultimodalItem("audio", 55, 10, java.util.Map.of(), "b"));
+        GenerationRequest request = GenerationRequest.of("mm", new ai.tessera.api.MultimodalPrompt(prompt, items, null,
+                0), SamplingParams.greedy());
+        RequestState r = new RequestState(request, SamplingParams.greedy(), new OutputText(TextDecoder.NONE.start(
+                prompt), List.of()), new RequestPublisher(Runnable::run, () -> { }, () -> { }));
+        s.add(r);
+        ScheduledStep first = s.schedule();
+        assertEquals(20, first.entries().get(0).numNewTokens(), "ends where the image starts, not at the budget (32)");
+        run(s, first);
+        ScheduledStep second = s.schedule();
+        assertEquals(32, second.entries().get(0).numNewTokens(), "the whole image (30) and what fits after it");
+        try (PointerScope scope = new PointerScope();
+             PagedKvCache cache = PagedKvCache.allocate(List.of(ai.tessera.api.AttentionLayerSpec.causal(4, 1, 1,
+                     ScalarType.Float)), 100, BS, new Device("cpu"))) {
+            r.mmEmbeddings = List.of(org.bytedeco.pytorch.global.torch.zeros(30, 4),
+                    org.bytedeco.pytorch.global.torch.zeros(10, 4));
+            AttentionMetadata.Sequence seq = BatchBuilder.build(second, cache, new Device("cpu"), 1, "image"::equals)
+                    .batch().attention().sequences().get(0);
+            assertEquals(List.of(new AttentionMetadata.Span(20, 50)), seq.bidirectionalSpans());
+        }
+        run(s, second);
+        assertEquals(18, s.schedule().entries().get(0).numNewTokens(), "audio is split like text: 52..70");
+    }
+
     @Test
     void aLongPromptIsPrefilledInChunksWhileOthersDecode() {
         BlockManager blocks = new BlockManager(100, BS, true);
