@@ -14,8 +14,8 @@
 #             (no video on the GPU runs), other platforms' natives of DJL tokenizers and JNA; bundles/; the
 #             tessera script; tools/reference/*.py (for --compare-hf). Every jar is rewritten stored (no deflate):
 #             xz then compresses across all classes, a few MiB less than deflated jars.
-# Natives come from the local Maven repository (M2_REPO, default: the one in .mvn/maven.config's
-# maven.repo.local, else ~/.m2/repository); a jar missing there is fetched with ./mvnw dependency:get.
+# Natives come from the local Maven repository (M2_REPO, default ~/.m2/repository; e.g. the -Dmaven.repo.local of
+# the build); a jar missing there is fetched into it with ./mvnw dependency:get.
 set -euo pipefail
 root=$(git rev-parse --show-toplevel)
 cd "$root"
