@@ -326,11 +326,15 @@ def rows(args):
 
     save()
     if "decode" in selected:
-        result["bandwidth_bytes_per_s"] = copy_bandwidth(args.bandwidth_probe_bytes)
-        log(f"copy bandwidth {result['bandwidth_bytes_per_s'] / 1e9:.1f} GB/s")
+        peak = guarded(f"memory bandwidth: copy of {args.bandwidth_probe_bytes} bytes",
+                       lambda: {"bytes_per_s": copy_bandwidth(args.bandwidth_probe_bytes)})
+        if "bytes_per_s" in peak:
+            result["bandwidth_bytes_per_s"] = peak["bytes_per_s"]
     if "prefill" in selected:
-        result["matmul_flops_per_s"] = matmul_peak(args.matmul_probe_size)
-        log(f"bf16 matmul peak {result['matmul_flops_per_s'] / 1e12:.1f} TFLOP/s")
+        peak = guarded(f"bf16 matmul peak: {args.matmul_probe_size}^3",
+                       lambda: {"flops_per_s": matmul_peak(args.matmul_probe_size)})
+        if "flops_per_s" in peak:
+            result["matmul_flops_per_s"] = peak["flops_per_s"]
     save()
 
     text_rows = selected & {"decode", "serve", "prefill"}
@@ -350,6 +354,8 @@ def rows(args):
         if model is not None:
             text_rows_on(model, config, selected, levels, args, result, guarded, save, log)
             del model
+            import gc
+            gc.collect()
             torch.cuda.empty_cache()
     if "vision" in selected:
         result["rows"]["vision"] = guarded("vision encoder", lambda: vision_rows(args))
@@ -397,6 +403,8 @@ def text_rows_on(model, config, selected, levels, args, result, guarded, save, l
             total = time.perf_counter() - t0
         produced = out.shape[1] - args.input_len
         tokens_per_s = (produced - 1) / max(total - prefill, 1e-9)
+        if "bandwidth_bytes_per_s" not in result:
+            raise RuntimeError("the bandwidth probe failed (see above), so there is no roofline")
         roofline = result["bandwidth_bytes_per_s"] / decode_bytes
         return {"tokens_per_s": tokens_per_s, "roofline_fraction": tokens_per_s / roofline,
                 "roofline_tokens_per_s": roofline, "output_tokens": produced}
@@ -413,6 +421,8 @@ def text_rows_on(model, config, selected, levels, args, result, guarded, save, l
                 forward(ids)
                 torch.cuda.synchronize()
                 best = min(best, time.perf_counter() - t0)
+        if "matmul_flops_per_s" not in result:
+            raise RuntimeError("the matmul probe failed (see above), so there is no peak")
         flops = 2.0 * prefill_params * args.prefill_len + attention_flops(text_config, args.prefill_len)
         return {"tokens_per_s": args.prefill_len / best, "seconds": best, "tflop": flops / 1e12,
                 "peak_fraction": flops / best / result["matmul_flops_per_s"]}

@@ -88,7 +88,10 @@ final class HfBaseline {
         if (text.isBlank()) {
             return HfRows.failed(why != null ? why : "the transformers script wrote no result");
         }
-        return HfRows.of(new ObjectMapper().readTree(text), why);
+        // Python's json writes NaN for a figure that could not be computed
+        ObjectMapper lenient = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+        return HfRows.of(lenient.readTree(text), why);
     }
 
     private static void echo(Process python) {

@@ -37,6 +37,25 @@ class BenchSummaryTest {
         assertEquals("-", HfRows.none().figure("decode", null, "tokens_per_s", null, null).text());
     }
 
+    /** The file gpu_check.py rows wrote on an H100 for the tiny Qwen2.5-VL config (64 in, 32 out, 2048 prefill). */
+    @Test
+    void readsWhatTheTransformersScriptWrites() throws Exception {
+        HfRows hf;
+        try (var in = BenchSummaryTest.class.getResourceAsStream("/bench/gpu_check_rows_qwen25vl_tiny.json")) {
+            hf = HfRows.of(new ObjectMapper().readTree(in), null);
+        }
+        assertEquals("NVIDIA H100 80GB HBM3", hf.device());
+        assertEquals("24.1 (0.00 of its roofline)",
+                hf.figure("decode", null, "tokens_per_s", "roofline_fraction", "of its roofline").text());
+        assertEquals(1274.626, hf.figure("serve_generate", "64", "output_tokens_per_s", null, null).value()
+                .getAsDouble(), 1e-3);
+        assertEquals(749.489, hf.figure("serve_generate_batch", "64", "output_tokens_per_s", null, null).value()
+                .getAsDouble(), 1e-3);
+        assertEquals("739776.7 (0.00 of its matmul peak)",
+                hf.figure("prefill", null, "tokens_per_s", "peak_fraction", "of its matmul peak").text());
+        assertEquals(61.628, hf.figure("vision", "1", "images_per_s", null, null).value().getAsDouble(), 1e-3);
+    }
+
     @Test
     void theTableRatesTesseraAgainstTheBetterOfGenerateAndGenerateBatch() throws Exception {
         HfRows hf = HfRows.of(new ObjectMapper().readTree(HF), null);
