@@ -21,9 +21,9 @@ import picocli.CommandLine;
  * issue 10's table instead ({@link RowBench}).
  */
 @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true,
-        description = {"Measures prefill and decode tokens/s of the engine for several batch sizes;",
-                "with --rows, the figures that matter: batch-1 decode vs the HBM roofline, output tokens/s of",
-                "concurrent requests, an 8k prefill vs the bf16 matmul peak, the vision encoder's images/s."})
+        description = "Measures prefill and decode tokens/s of the engine for several batch sizes; with --rows, the"
+                + " figures that matter: batch-1 decode vs the HBM roofline, output tokens/s of concurrent requests, an"
+                + " 8k prefill vs the bf16 matmul peak, the vision encoder's images/s.")
 final class BenchCommand implements Callable<Integer> {
     private final PluginRegistry registry;
 
@@ -83,7 +83,8 @@ final class BenchCommand implements Callable<Integer> {
     long hfTimeout;
 
     @CommandLine.Option(names = "--compare-hf", description = "Also run transformers on the same config, batch sizes and "
-            + "lengths (python3 with torch and transformers, e.g. on the GPU machine) and print both with their ratio.")
+            + "lengths (python3 with torch and transformers, e.g. on the GPU machine) and print both with their ratio;"
+            + " with --rows, its generate and generate_batch on the same rows, and Tessera / the better of the two.")
     boolean compareHf;
 
     @CommandLine.Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "1",
@@ -100,7 +101,8 @@ final class BenchCommand implements Callable<Integer> {
     String imageSize;
 
     @CommandLine.Option(names = "--encoder-batch-sizes", paramLabel = "N,N,...", split = ",",
-            description = "Also measure the processor and vision encoder alone: images/s for these numbers of images.")
+            description = "Also measure the processor and vision encoder alone: images/s for these numbers of images"
+                    + " (with --rows vision: default 1).")
     int[] encoderBatchSizes;
 
     @CommandLine.Spec
