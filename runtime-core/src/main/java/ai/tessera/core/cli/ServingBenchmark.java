@@ -6,6 +6,7 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 import ai.tessera.core.engine.Engine;
 import ai.tessera.core.engine.GenerationOutput;
@@ -33,9 +34,15 @@ final class ServingBenchmark {
         }
     }
 
-    /** Runs {@code requests} with at most {@code maxConcurrency} in flight and waits for all of them. */
+    /** Runs {@code requests} on the engine with at most {@code maxConcurrency} in flight and waits for all of them. */
     static Result run(Engine engine, List<GenerationRequest> requests, int maxConcurrency)
             throws InterruptedException {
+        return run(engine::generate, requests, maxConcurrency);
+    }
+
+    /** As {@link #run(Engine, List, int)}, submitting each request through {@code submit}. */
+    static Result run(Function<GenerationRequest, Flow.Publisher<GenerationOutput>> submit,
+                      List<GenerationRequest> requests, int maxConcurrency) throws InterruptedException {
         if (maxConcurrency < 1 || requests.isEmpty()) {
             throw new IllegalArgumentException("max concurrency and the number of requests must be positive, got "
                     + maxConcurrency + " and " + requests.size());
@@ -52,7 +59,7 @@ final class ServingBenchmark {
                 break;   // stop submitting; the requests in flight still finish below
             }
             long submitted = System.nanoTime();
-            engine.generate(request).subscribe(new Flow.Subscriber<>() {
+            submit.apply(request).subscribe(new Flow.Subscriber<>() {
                 private int tokens;
 
                 @Override
