@@ -78,7 +78,8 @@ for jar in pathlib.Path(sys.argv[1]).rglob("*.jar"):
     tmp.replace(jar)
 PY
 
-grep -qx '/.device/' .git/info/exclude 2>/dev/null || echo '/.device/' >> "$(git rev-parse --git-path info/exclude)"
+exclude=$(git rev-parse --git-path info/exclude)   # .git is a file in a worktree
+grep -qx '/.device/' "$exclude" 2>/dev/null || echo '/.device/' >> "$exclude"
 mkdir -p .device
 echo "compressing (xz -$XZ_LEVEL)" >&2
 tar -C "$p" -cf - . | xz -T0 "-$XZ_LEVEL" > .device/payload.tar.xz
