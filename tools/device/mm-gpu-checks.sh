@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Multimodal checks on the GPU machine, in one call (device time is scarce). From the repository root there:
 #   bash tools/device/mm-gpu-checks.sh [phi4v] [qwen25vl] [gemma4]     (carry: .device, made by tools/device/pack-tessera.sh)
+#   ROWS=decode,serve,prefill,vision CONCURRENCY=1,8,64 QUICK=1 bash tools/device/mm-gpu-checks.sh qwen25vl-rows [phi4v-rows]
+#     issue 10's table (`tessera bench --rows ... --compare-hf`): writes $OUT/<family>_rows.txt (its Markdown summary
+#     at the end) and .log; ROWS, CONCURRENCY and QUICK split the set over several calls; HF_TIMEOUT (default 300 s)
+#     bounds transformers' side, ROWS_TIMEOUT (570 s) the whole invocation.
 # For each family: `tessera bench` on the real-size config with --load-format dummy in bf16 on CUDA, with
 # synthetic 1024x1024 images, the vision encoder alone, and transformers measured in the same invocation on the
 # same shapes (--compare-hf). Writes $OUT/<family>_bench.txt and .log, and steps.log. The *-top1 entries compare
@@ -44,6 +48,21 @@ bench() { # FAMILY CONFIG VOCAB MEDIA(yes|no) SPECIALS...
   tail -c 3000 "$OUT/${family}_bench.log" > "$OUT/${family}_bench.log.tail" && mv "$OUT/${family}_bench.log.tail" "$OUT/${family}_bench.log"
 }
 
+# issue 10's rows: Tessera and transformers on the real-size config in bf16, dummy weights, in one invocation
+rows() { # FAMILY CONFIG VOCAB SPECIALS...
+  local family=$1 config=$2 vocab=$3; shift 3
+  mkdir -p "$work/$family" && cp "$config" "$work/$family/config.json"
+  wordlevel_tokenizer "$work/$family" "$vocab" "$@"
+  step "$family: tessera bench --rows ${ROWS:-all} (bf16, CUDA, dummy weights) with transformers in the same run"
+  timeout ${ROWS_TIMEOUT:-570} bash .device/run-on-gpu.sh sh -c "\$APP/tessera bench --model $work/$family --load-format dummy \
+    --device cuda --dtype bfloat16 --rows ${ROWS:-all} --max-concurrency ${CONCURRENCY:-1,8,64} --input-len 512 \
+    --output-len 256 --prefill-len 8192 --encoder-batch-sizes 1 --image-size 1024x1024 \
+    --gpu-memory-utilization ${GPU_UTIL:-0.85} --compare-hf --hf-timeout ${HF_TIMEOUT:-300} ${QUICK:+--quick}" \
+    > "$OUT/${family}_rows.txt" 2> "$OUT/${family}_rows.log"
+  echo "$family rows exit $?" | tee -a "$OUT/steps.log"
+  tail -c 20000 "$OUT/${family}_rows.log" > "$OUT/${family}_rows.log.tail" && mv "$OUT/${family}_rows.log.tail" "$OUT/${family}_rows.log"
+}
+
 # bf16 top-1 agreement with transformers on a tiny model of the parity fixtures (same weights on both sides)
 top1() { # NAME CONFIG PROMPT_IDS...
   local name=$1 config=$2; shift 2
@@ -68,6 +87,10 @@ for family in $families; do
     phi4v) bench phi4v tools/device/phi4-reasoning-vision-15b.config.json 100352 yes 100256='<|dummy_0|>' 100257='<|endoftext|>' ;;
     qwen25vl) bench qwen25vl tools/device/qwen2.5-vl-7b.config.json 152064 yes 151652='<|vision_start|>' \
         151653='<|vision_end|>' 151655='<|image_pad|>' 151656='<|video_pad|>' 151643='<|endoftext|>' ;;
+    qwen25vl-rows) rows qwen25vl tools/device/qwen2.5-vl-7b.config.json 152064 151652='<|vision_start|>' \
+        151653='<|vision_end|>' 151655='<|image_pad|>' 151656='<|video_pad|>' 151643='<|endoftext|>' ;;
+    phi4v-rows) rows phi4v tools/device/phi4-reasoning-vision-15b.config.json 100352 100256='<|dummy_0|>' \
+        100257='<|endoftext|>' ;;
     gemma4) bench gemma4 tools/device/gemma-4-e4b-it.config.json 262144 no 1='<eos>' 2='<bos>' ;;
     qwen25vl-top1) top1 qwen25vl model-qwen25vl/src/test/resources/fixtures/qwen25vl-model/qwen25vl_tiny.config.json \
         151644,8948,198,2610,525,264,10950,17847,13,151645 3,1,4,1,5,9,2,6 100,2000,30000,151643 ;;

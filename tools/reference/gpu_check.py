@@ -14,6 +14,18 @@
     gpu_check.py vision-bench --config CONFIG.json --image-size 1024x1024 --batch-sizes 1,8 --out OUT.json
         images/s of the vision encoder alone in bfloat16 on CUDA, random weights and pixels (Qwen2.5-VL's windowed
         ViT with its merger; SigLIP2 NaFlex for Phi4ForCausalLMV)
+    gpu_check.py rows --config CONFIG.json --rows decode,serve,prefill,vision --out OUT.json [--input-len 512
+            --output-len 256 --max-concurrency 1,8,64 --prefill-len 8192 --encoder-batch-sizes 1 --quick]
+        transformers' side of `tessera bench --rows --compare-hf` (issue 10's table), bf16 on CUDA, random weights:
+        decode: generate at batch 1, decode tokens/s and its fraction of the HBM roofline (weight bytes / bandwidth of
+                a device-to-device copy measured here); prefill: one forward over --prefill-len tokens, tokens/s and
+                its fraction of the bf16 matmul peak measured here; serve: output tokens/s of `generate` on a batch of
+                N prompts (all of --input-len tokens, so no padding; min_new_tokens makes each produce --output-len)
+                and of continuous batching `generate_batch` (N prompts at once; second call timed, the first warms
+                up); vision: the encoder's images/s. Each row and level guards its own failure (an OOM is written as
+                {"error": "..."} and the rest goes on); OUT.json is rewritten after every figure, so a run cut short
+                keeps what it finished. Progress goes to stdout. --quick: one timed generate_batch call per level
+                (no warm-up call) and one prefill run.
 """
 
 import argparse
@@ -125,13 +137,13 @@ def bench(args):
         json.dump({"device": torch.cuda.get_device_name(0), "rows": rows}, f, indent=1)
 
 
-def vision_bench(args):
+def vision_tower(config_dict, image_size):
+    """The config's vision encoder in bf16 on CUDA with random weights, as run(n) over n random images of this size
+    (Qwen2.5-VL's windowed ViT with its merger; SigLIP2 NaFlex for Phi4ForCausalLMV), and the patch grid."""
     import torch
 
-    config_dict = json.load(open(args.config))
-    width, height = (int(v) for v in args.image_size.lower().split("x"))
+    width, height = (int(v) for v in image_size.lower().split("x"))
     arch = config_dict.get("architectures", [""])[0]
-    rows = []
     if arch.startswith("Qwen2_5_VL"):
         from transformers import AutoConfig
         from transformers.models.qwen2_5_vl.modeling_qwen2_5_vl import Qwen2_5_VisionTransformerPretrainedModel
@@ -167,7 +179,18 @@ def vision_bench(args):
             return tower(pixel_values=pixels, pixel_attention_mask=mask, spatial_shapes=shapes,
                          output_hidden_states=True)
     else:
-        raise SystemExit(f"vision-bench knows Qwen2.5-VL and Phi4ForCausalLMV, not {arch}")
+        raise ValueError(f"the vision bench knows Qwen2.5-VL and Phi4ForCausalLMV, not {arch}")
+    return run, [gh, gw]
+
+
+def vision_bench(args):
+    import torch
+
+    try:
+        run, grid = vision_tower(json.load(open(args.config)), args.image_size)
+    except ValueError as e:
+        raise SystemExit(str(e))
+    rows = []
     for n in [int(b) for b in args.batch_sizes.split(",")]:
         with torch.no_grad():
             run(n)
@@ -178,10 +201,321 @@ def vision_bench(args):
                 run(n)
                 torch.cuda.synchronize()
                 best = min(best, time.perf_counter() - t0)
-        rows.append({"images": n, "images_per_s": n / best, "grid": [gh, gw]})
+        rows.append({"images": n, "images_per_s": n / best, "grid": grid})
         print(json.dumps(rows[-1]))
     with open(args.out, "w") as f:
         json.dump({"device": torch.cuda.get_device_name(0), "rows": rows}, f, indent=1)
+
+
+# Name fragments of the media towers and projectors (the same rule as Tessera's WeightCensus).
+TOWER_MARKS = ("visual", "vision", "audio", "speech", "mm_projector", "multi_modal_projector", "embed_tokens_extend",
+               "image_embed")
+
+
+def weight_census(model):
+    """Bytes one decode step reads and parameters each prefill token multiplies, as Tessera counts them: the language
+    model's weights with lm_head (the embedding table only when tied to lm_head), no tower; prefill leaves out the
+    embedding lookup and lm_head (computed for the last token only)."""
+    named = dict(model.named_parameters())  # tied weights appear once, under the embedding's name
+    lm_head = any(n.startswith("lm_head.") or ".lm_head." in n for n in named)
+    decode_bytes = prefill_params = 0
+    for name, p in named.items():
+        if any(m in name for m in TOWER_MARKS):
+            continue
+        if name.startswith("lm_head.") or ".lm_head." in name:
+            decode_bytes += p.numel() * p.element_size()
+        elif "embed_tokens" in name:
+            if not lm_head and name.endswith("embed_tokens.weight"):
+                decode_bytes += p.numel() * p.element_size()
+        else:
+            decode_bytes += p.numel() * p.element_size()
+            prefill_params += p.numel()
+    return decode_bytes, prefill_params
+
+
+def attention_flops(text_config, tokens):
+    """4 * heads * head_dim FLOPs per causal query-key pair (QK^T and PV), per layer, windowed where the layer slides."""
+    layers = text_config.num_hidden_layers
+    heads = text_config.num_attention_heads
+    head_dim = getattr(text_config, "head_dim", None) or text_config.hidden_size // heads
+    window = getattr(text_config, "sliding_window", None)
+    types = getattr(text_config, "layer_types", None) or ["full_attention"] * layers
+    total = 0.0
+    for kind in types[:layers]:
+        w = window if (kind == "sliding_attention" and window) else None
+        pairs = tokens * (tokens + 1) / 2 if not w or w >= tokens else w * (w + 1) / 2 + (tokens - w) * w
+        total += 4.0 * heads * head_dim * pairs
+    return total
+
+
+def copy_bandwidth(nbytes, repeats=10):
+    import torch
+    src = torch.ones(nbytes, dtype=torch.uint8, device="cuda")
+    dst = torch.empty_like(src)
+    best = float("inf")
+    for run in range(6):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            dst.copy_(src)
+        torch.cuda.synchronize()
+        if run:
+            best = min(best, time.perf_counter() - t0)
+    del src, dst
+    torch.cuda.empty_cache()
+    return 2.0 * nbytes * repeats / best
+
+
+def matmul_peak(n, repeats=10):
+    import torch
+    a = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    b = torch.randn(n, n, device="cuda", dtype=torch.bfloat16)
+    best = float("inf")
+    for run in range(6):
+        torch.cuda.synchronize()
+        t0 = time.perf_counter()
+        for _ in range(repeats):
+            c = a @ b
+        torch.cuda.synchronize()
+        if run:
+            best = min(best, time.perf_counter() - t0)
+    del a, b, c
+    torch.cuda.empty_cache()
+    return 2.0 * n ** 3 * repeats / best
+
+
+def rows(args):
+    import torch
+
+    selected = set(args.rows.split(","))
+    if "all" in selected:
+        selected = {"decode", "serve", "prefill", "vision"}
+    unknown = selected - {"decode", "serve", "prefill", "vision"}
+    if unknown:
+        raise SystemExit(f"--rows takes decode,serve,prefill,vision or all, got {sorted(unknown)}")
+    levels = [int(c) for c in args.max_concurrency.split(",")]
+    result = {"device": torch.cuda.get_device_name(0), "torch": torch.__version__, "rows": {},
+              "settings": {k: v for k, v in vars(args).items() if k not in ("out", "cmd")}}
+    try:
+        import transformers
+        result["transformers"] = transformers.__version__
+    except ImportError as e:
+        result["transformers"] = f"missing: {e}"
+    started = time.perf_counter()
+
+    def save():
+        tmp = args.out + ".tmp"
+        with open(tmp, "w") as f:
+            json.dump(result, f, indent=1)
+        os.replace(tmp, args.out)
+
+    def log(message):
+        print(f"[{time.perf_counter() - started:7.1f}s] {message}", flush=True)
+
+    def guarded(what, measure):
+        """Runs one measurement; an exception (out of memory included) becomes {"error": ...} and the rest goes on."""
+        log(f"{what} ...")
+        try:
+            figures = measure()
+        except Exception as e:  # noqa: BLE001 -- each row reports its own failure and the others still run
+            reason = f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]
+            figures = {"error": reason}
+            torch.cuda.empty_cache()
+        log(f"{what}: {json.dumps(figures)}")
+        return figures
+
+    save()
+    if "decode" in selected:
+        peak = guarded(f"memory bandwidth: copy of {args.bandwidth_probe_bytes} bytes",
+                       lambda: {"bytes_per_s": copy_bandwidth(args.bandwidth_probe_bytes)})
+        if "bytes_per_s" in peak:
+            result["bandwidth_bytes_per_s"] = peak["bytes_per_s"]
+    if "prefill" in selected:
+        peak = guarded(f"bf16 matmul peak: {args.matmul_probe_size}^3",
+                       lambda: {"flops_per_s": matmul_peak(args.matmul_probe_size)})
+        if "flops_per_s" in peak:
+            result["matmul_flops_per_s"] = peak["flops_per_s"]
+    save()
+
+    text_rows = selected & {"decode", "serve", "prefill"}
+    if text_rows:
+        config_dict = json.load(open(args.config))
+        try:
+            log("building the language model from the config (bf16, random weights, on the GPU)")
+            model, config = language_model(config_dict)
+        except Exception as e:  # noqa: BLE001 -- the vision row may still run
+            reason = f"{type(e).__name__}: {e}"[:300]
+            for row in text_rows:
+                result["rows"]["serve_generate" if row == "serve" else row] = {"error": reason}
+                if row == "serve":
+                    result["rows"]["serve_generate_batch"] = {"error": reason}
+            save()
+            model = None
+        if model is not None:
+            text_rows_on(model, config, selected, levels, args, result, guarded, save, log)
+            del model
+            import gc
+            gc.collect()
+            torch.cuda.empty_cache()
+    if "vision" in selected:
+        result["rows"]["vision"] = guarded("vision encoder", lambda: vision_rows(args))
+        save()
+    log("done")
+
+
+def text_rows_on(model, config, selected, levels, args, result, guarded, save, log):
+    import torch
+
+    text_config = config.get_text_config() if hasattr(config, "get_text_config") else config
+    vocab = text_config.vocab_size
+    decode_bytes, prefill_params = weight_census(model)
+    result["decode_weight_bytes"] = decode_bytes
+    result["prefill_params"] = prefill_params
+    log(f"weights read per decode step {decode_bytes / 1e9:.2f} GB, {prefill_params / 1e9:.3f} B params per prefill token")
+    generator = torch.Generator(device="cuda").manual_seed(0)
+
+    def prompts(n, length):
+        return torch.randint(0, vocab, (n, length), device="cuda", generator=generator)
+
+    def forward(ids):
+        try:
+            return model(ids, attention_mask=torch.ones_like(ids), logits_to_keep=1)
+        except TypeError:  # a model without logits_to_keep
+            return model(ids, attention_mask=torch.ones_like(ids))
+
+    def generate(ids, new_tokens):
+        return model.generate(ids, attention_mask=torch.ones_like(ids), do_sample=False, max_new_tokens=new_tokens,
+                              min_new_tokens=new_tokens, eos_token_id=None, pad_token_id=0)
+
+    def decode_row():
+        ids = prompts(1, args.input_len)
+        with torch.no_grad():
+            forward(ids)  # warm-up
+            generate(ids, 8)
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            forward(ids)
+            torch.cuda.synchronize()
+            prefill = time.perf_counter() - t0
+            t0 = time.perf_counter()
+            out = generate(ids, args.output_len)
+            torch.cuda.synchronize()
+            total = time.perf_counter() - t0
+        produced = out.shape[1] - args.input_len
+        tokens_per_s = (produced - 1) / max(total - prefill, 1e-9)
+        if "bandwidth_bytes_per_s" not in result:
+            raise RuntimeError("the bandwidth probe failed (see above), so there is no roofline")
+        roofline = result["bandwidth_bytes_per_s"] / decode_bytes
+        return {"tokens_per_s": tokens_per_s, "roofline_fraction": tokens_per_s / roofline,
+                "roofline_tokens_per_s": roofline, "output_tokens": produced}
+
+    def prefill_row():
+        ids = prompts(1, args.prefill_len)
+        runs = 1 if args.quick else 2
+        with torch.no_grad():
+            forward(ids)  # warm-up
+            best = float("inf")
+            for _ in range(runs):
+                torch.cuda.synchronize()
+                t0 = time.perf_counter()
+                forward(ids)
+                torch.cuda.synchronize()
+                best = min(best, time.perf_counter() - t0)
+        if "matmul_flops_per_s" not in result:
+            raise RuntimeError("the matmul probe failed (see above), so there is no peak")
+        flops = 2.0 * prefill_params * args.prefill_len + attention_flops(text_config, args.prefill_len)
+        return {"tokens_per_s": args.prefill_len / best, "seconds": best, "tflop": flops / 1e12,
+                "peak_fraction": flops / best / result["matmul_flops_per_s"]}
+
+    def generate_level(level):
+        n = args.num_prompts or level
+        produced = 0
+        with torch.no_grad():
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            for start in range(0, n, level):  # padded batches of `level` prompts (equal lengths: no padding needed)
+                ids = prompts(min(level, n - start), args.input_len)
+                out = generate(ids, args.output_len)
+                produced += (out.shape[1] - args.input_len) * out.shape[0]
+            torch.cuda.synchronize()
+            seconds = time.perf_counter() - t0
+        return {"output_tokens_per_s": produced / seconds, "seconds": seconds, "output_tokens": produced,
+                "requests": n}
+
+    def batch_level(level):
+        import inspect
+        from transformers import GenerationConfig
+
+        n = args.num_prompts or level
+        try:
+            gen_config = GenerationConfig(max_new_tokens=args.output_len, do_sample=False, eos_token_id=-1,
+                                          pad_token_id=0)
+        except Exception:  # noqa: BLE001 -- a version that refuses -1: None makes the manager disable eos itself
+            gen_config = GenerationConfig(max_new_tokens=args.output_len, do_sample=False, pad_token_id=0)
+        accepted = inspect.signature(model.generate_batch).parameters
+        extra = {k: v for k, v in {"progress_bar": False, "max_new_tokens": args.output_len}.items() if k in accepted}
+        calls = 1 if args.quick else 2
+        figures = {}
+        for call in range(calls):  # the first call builds the paged cache and warms up; the last one is timed
+            inputs = prompts(n, args.input_len).tolist()
+            torch.cuda.synchronize()
+            t0 = time.perf_counter()
+            outputs = model.generate_batch(inputs=inputs, generation_config=gen_config, **extra)
+            torch.cuda.synchronize()
+            seconds = time.perf_counter() - t0
+            produced = sum(len(o.generated_tokens) for o in outputs.values())
+            figures = {"output_tokens_per_s": produced / seconds, "seconds": seconds, "output_tokens": produced,
+                       "requests": n, "timed_call": call + 1}
+            if call == 0 and calls > 1:
+                figures_first = seconds
+        if calls > 1:
+            figures["first_call_seconds"] = figures_first
+        if produced < n * args.output_len:
+            figures["note"] = f"only {produced} of {n * args.output_len} tokens came back"
+        return figures
+
+    if "decode" in selected:
+        result["rows"]["decode"] = guarded(f"decode, batch 1, {args.input_len} in / {args.output_len} out", decode_row)
+        save()
+    if "prefill" in selected:
+        result["rows"]["prefill"] = guarded(f"prefill, one prompt of {args.prefill_len} tokens", prefill_row)
+        save()
+    if "serve" in selected:
+        result["rows"]["serve_generate"] = {}
+        for level in levels:
+            result["rows"]["serve_generate"][str(level)] = guarded(f"generate, batch {level}",
+                                                                    lambda: generate_level(level))
+            save()
+        # last: continuous batching switches the model to paged attention for good
+        result["rows"]["serve_generate_batch"] = {}
+        for level in levels:
+            result["rows"]["serve_generate_batch"][str(level)] = guarded(f"generate_batch, {level} requests",
+                                                                          lambda: batch_level(level))
+            save()
+
+
+def vision_rows(args):
+    """images/s per image count, each count guarded on its own."""
+    import torch
+
+    run, grid = vision_tower(json.load(open(args.config)), args.image_size)
+    figures = {}
+    for n in [int(b) for b in args.encoder_batch_sizes.split(",")]:
+        try:
+            with torch.no_grad():
+                run(n)
+                torch.cuda.synchronize()
+                best = float("inf")
+                for _ in range(3):
+                    t0 = time.perf_counter()
+                    run(n)
+                    torch.cuda.synchronize()
+                    best = min(best, time.perf_counter() - t0)
+            figures[str(n)] = {"images_per_s": n / best, "grid": grid}
+        except Exception as e:  # noqa: BLE001 -- an OOM at 8 images must not lose the figure for 1
+            figures[str(n)] = {"error": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"[:300]}
+            torch.cuda.empty_cache()
+    return figures
 
 
 def main():
@@ -201,13 +535,27 @@ def main():
     c.add_argument("--input-len", type=int, default=128)
     c.add_argument("--output-len", type=int, default=64)
     c.add_argument("--out", required=True)
+    r = sub.add_parser("rows")
+    r.add_argument("--config", required=True)
+    r.add_argument("--rows", default="all")
+    r.add_argument("--input-len", type=int, default=512)
+    r.add_argument("--output-len", type=int, default=256)
+    r.add_argument("--max-concurrency", default="1,8,64")
+    r.add_argument("--num-prompts", type=int, default=None)
+    r.add_argument("--prefill-len", type=int, default=8192)
+    r.add_argument("--encoder-batch-sizes", default="1")
+    r.add_argument("--image-size", default="1024x1024")
+    r.add_argument("--bandwidth-probe-bytes", type=int, default=2 << 30)
+    r.add_argument("--matmul-probe-size", type=int, default=8192)
+    r.add_argument("--quick", action="store_true")
+    r.add_argument("--out", required=True)
     v = sub.add_parser("vision-bench")
     v.add_argument("--config", required=True)
     v.add_argument("--image-size", default="1024x1024")
     v.add_argument("--batch-sizes", default="1,8")
     v.add_argument("--out", required=True)
     args = p.parse_args()
-    {"prepare": prepare, "greedy": greedy, "bench": bench, "vision-bench": vision_bench}[args.cmd](args)
+    {"prepare": prepare, "greedy": greedy, "bench": bench, "vision-bench": vision_bench, "rows": rows}[args.cmd](args)
 
 
 if __name__ == "__main__":

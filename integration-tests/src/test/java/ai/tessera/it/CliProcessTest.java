@@ -131,6 +131,63 @@ class CliProcessTest {
                 + " backends: [sdpa]"), refused.err());
     }
 
+    /**
+     * {@code tessera bench --rows} on the CPU with tiny lengths: every row prints its figure and its line of the
+     * summary; the transformers side (no torch here, or no python3) fails alone and its cells say why.
+     */
+    @Test
+    void benchRowsMeasureEachRowAndSurviveAFailedBaseline() throws Exception {
+        Path demo = Artifacts.ROOT.resolve("demo-model/tessera-demo");
+        Result r = run("bench", "--model", demo.toString(), "--load-format", "dummy", "--rows", "decode,serve,prefill",
+                "--input-len", "12", "--output-len", "5", "--max-concurrency", "1,3", "--num-prompts", "4",
+                "--prefill-len", "40", "--max-num-seqs", "4", "--compare-hf", "--hf-timeout", "60", "--quick");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("| measure | Tessera | transformers generate | transformers generate_batch |"
+                + " Tessera ÷ better |"), r.out());
+        assertTrue(r.out().matches("(?s).*\\| decode tokens/s, batch 1 \\(12 in, 5 out\\) \\| [0-9.]+ \\([0-9.]+ of the"
+                + " roofline [0-9]+ tokens/s = [0-9]+ GB/s ÷ [0-9.]+ GB\\) \\| n/a: .*"), r.out());
+        // every request of a level produced all its tokens: 4 requests x 5 tokens
+        assertTrue(r.out().matches("(?s).*\\| output tokens/s, 1 concurrent \\(4 requests, 12 in, 5 out\\) \\| [0-9.]+"
+                + " \\(20 tokens in .*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\| output tokens/s, 3 concurrent \\(4 requests, 12 in, 5 out\\) \\| [0-9.]+"
+                + " \\(20 tokens in .*"), r.out());
+        assertTrue(r.out().matches("(?s).*\\| prefill tokens/s, one prompt of 40 tokens \\| [0-9.]+ \\([0-9.]+ of the"
+                + " bf16 matmul peak.*"), r.out());
+        assertTrue(r.out().contains("memory bandwidth (copy of"), r.out());
+        assertTrue(r.out().contains("bf16 matmul peak (512^3)"), r.out());
+        assertTrue(!r.out().contains("failed:"), r.out());
+
+        Result refused = run("bench", "--model", demo.toString(), "--load-format", "dummy", "--rows", "decode,fast");
+        assertEquals(1, refused.code(), refused.out() + refused.err());
+        assertTrue(refused.err().contains("--rows takes decode,serve,prefill,vision or all, got 'fast'"), refused.err());
+    }
+
+    /** The vision row on a tiny Qwen2.5-VL: images/s of the processor and encoder for each image count. */
+    @Test
+    void benchVisionRowOnATinyQwen25Vl(@TempDir Path model) throws Exception {
+        Files.copy(Artifacts.ROOT.resolve("model-qwen25vl/src/test/resources/fixtures/qwen25vl-model/qwen25vl_tiny.config.json"),
+                model.resolve("config.json"));
+        WordLevelTokenizer.write(model, 152064, java.util.Map.of(151643, "<|endoftext|>", 151652, "<|vision_start|>",
+                151653, "<|vision_end|>", 151655, "<|image_pad|>", 151656, "<|video_pad|>"), "<|endoftext|>");
+        Result r = run("bench", "--model", model.toString(), "--load-format", "dummy", "--dtype", "float32",
+                "--rows", "vision", "--encoder-batch-sizes", "1,2", "--image-size", "56x84", "--input-len", "8",
+                "--output-len", "2");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().matches("(?s).*\\| vision encoder images/s, 1 image\\(s\\) 56x84 \\| [0-9.]+ \\| - \\| - \\| n/a \\|.*"),
+                r.out());
+        assertTrue(r.out().matches("(?s).*\\| vision encoder images/s, 2 image\\(s\\) 56x84 \\| [0-9.]+ \\| .*"), r.out());
+    }
+
+    /** Without --rows, the batch-size table of earlier versions, with its flags. */
+    @Test
+    void benchWithoutRowsKeepsTheBatchTable() throws Exception {
+        Result r = run("bench", "--model", Artifacts.ROOT.resolve("demo-model/tessera-demo").toString(),
+                "--load-format", "dummy", "--batch-sizes", "1,2", "--input-len", "8", "--output-len", "3");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().contains("input 8 tokens, output 3 tokens"), r.out());
+        assertTrue(r.out().matches("(?s).*\\n\\s+2\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\n.*"), r.out());
+    }
+
     @Test
     void badUsageExitsWithTwo() throws Exception {
         Result r = run("plugins", "--no-such-flag");

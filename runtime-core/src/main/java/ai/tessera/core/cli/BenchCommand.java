@@ -17,10 +17,13 @@ import picocli.CommandLine;
 
 /**
  * {@code tessera bench}: prefill and decode throughput of the engine for several batch sizes, measured by
- * {@link ThroughputBenchmark} (random prompts, greedy, {@code ignore_eos}).
+ * {@link ThroughputBenchmark} (random prompts, greedy, {@code ignore_eos}); with {@code --rows}, the rows of
+ * issue 10's table instead ({@link RowBench}).
  */
 @CommandLine.Command(name = "bench", mixinStandardHelpOptions = true,
-        description = "Measures prefill and decode tokens/s of the engine for several batch sizes.")
+        description = "Measures prefill and decode tokens/s of the engine for several batch sizes; with --rows, the"
+                + " figures that matter: batch-1 decode vs the HBM roofline, output tokens/s of concurrent requests, an"
+                + " 8k prefill vs the bf16 matmul peak, the vision encoder's images/s.")
 final class BenchCommand implements Callable<Integer> {
     private final PluginRegistry registry;
 
@@ -34,16 +37,54 @@ final class BenchCommand implements Callable<Integer> {
             description = "Batch sizes to run (default: ${DEFAULT-VALUE}).")
     int[] batchSizes;
 
-    @CommandLine.Option(names = "--input-len", paramLabel = "TOKENS", defaultValue = "128",
-            description = "Prompt tokens per request (default: ${DEFAULT-VALUE}).")
-    int inputLen;
+    @CommandLine.Option(names = "--input-len", paramLabel = "TOKENS",
+            description = "Prompt tokens per request (default: 128; 512 with --rows).")
+    Integer inputLen;
 
-    @CommandLine.Option(names = "--output-len", paramLabel = "TOKENS", defaultValue = "64",
-            description = "Generated tokens per request (default: ${DEFAULT-VALUE}).")
-    int outputLen;
+    @CommandLine.Option(names = "--output-len", paramLabel = "TOKENS",
+            description = "Generated tokens per request (default: 64; 256 with --rows).")
+    Integer outputLen;
+
+    @CommandLine.Option(names = "--rows", paramLabel = "ROW,ROW,...", split = ",",
+            description = "Measure these rows of the benchmark table instead of the batch sizes: decode (batch 1 vs"
+                    + " the HBM roofline), serve (--max-concurrency levels), prefill (--prefill-len vs the bf16 matmul"
+                    + " peak), vision (the encoder, --encoder-batch-sizes), or all.")
+    String[] rows;
+
+    @CommandLine.Option(names = "--max-concurrency", paramLabel = "N,N,...", split = ",", defaultValue = "1,8,64",
+            description = "With --rows serve: requests in flight at once, one run per level (default: ${DEFAULT-VALUE}).")
+    int[] maxConcurrency;
+
+    @CommandLine.Option(names = "--num-prompts", paramLabel = "N",
+            description = "With --rows serve: requests per concurrency level (default: as many as the level).")
+    Integer numPrompts;
+
+    @CommandLine.Option(names = "--prefill-len", paramLabel = "TOKENS", defaultValue = "8192",
+            description = "With --rows prefill: tokens of the one prompt (default: ${DEFAULT-VALUE}).")
+    int prefillLen;
+
+    @CommandLine.Option(names = "--bandwidth-probe-bytes", paramLabel = "BYTES", converter = ByteSizeConverter.class,
+            description = "With --rows decode: size of the device-to-device copy that measures memory bandwidth"
+                    + " (default: 2GiB on a GPU, 64MiB on the CPU).")
+    Long bandwidthProbeBytes;
+
+    @CommandLine.Option(names = "--matmul-probe-size", paramLabel = "N",
+            description = "With --rows prefill: N of the NxNxN bf16 matmul that measures the peak (default: 8192 on a"
+                    + " GPU, 512 on the CPU).")
+    Integer matmulProbeSize;
+
+    @CommandLine.Option(names = "--quick", description = "With --rows: fewer repeats, for a short GPU call (one timed"
+            + " prefill; transformers' generate_batch timed on its first call, warm-up included).")
+    boolean quick;
+
+    @CommandLine.Option(names = "--hf-timeout", paramLabel = "SECONDS", defaultValue = "1800",
+            description = "With --rows --compare-hf: stop transformers after this long; the rows it finished are kept"
+                    + " (default: ${DEFAULT-VALUE}).")
+    long hfTimeout;
 
     @CommandLine.Option(names = "--compare-hf", description = "Also run transformers on the same config, batch sizes and "
-            + "lengths (python3 with torch and transformers, e.g. on the GPU machine) and print both with their ratio.")
+            + "lengths (python3 with torch and transformers, e.g. on the GPU machine) and print both with their ratio;"
+            + " with --rows, its generate and generate_batch on the same rows, and Tessera / the better of the two.")
     boolean compareHf;
 
     @CommandLine.Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "1",
@@ -60,7 +101,8 @@ final class BenchCommand implements Callable<Integer> {
     String imageSize;
 
     @CommandLine.Option(names = "--encoder-batch-sizes", paramLabel = "N,N,...", split = ",",
-            description = "Also measure the processor and vision encoder alone: images/s for these numbers of images.")
+            description = "Also measure the processor and vision encoder alone: images/s for these numbers of images"
+                    + " (with --rows vision: default 1).")
     int[] encoderBatchSizes;
 
     @CommandLine.Spec
@@ -72,6 +114,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (rows != null) {
+            return callRows();
+        }
+        int inputLen = this.inputLen != null ? this.inputLen : 128;
+        int outputLen = this.outputLen != null ? this.outputLen : 64;
         if (inputLen < 1 || outputLen < 1 || batchSizes.length == 0) {
             throw new IllegalArgumentException("--input-len and --output-len must be positive and --batch-sizes non-empty,"
                     + " got " + inputLen + ", " + outputLen + " and " + batchSizes.length + " sizes");
@@ -121,7 +168,7 @@ final class BenchCommand implements Callable<Integer> {
                 codecToClose = codec;
             }
             for (int i = 0; i < warmup; i++) {
-                runOnce(engine, batchSizes[0], vocab, random, mediaBench);
+                runOnce(engine, batchSizes[0], inputLen, outputLen, vocab, random, mediaBench);
             }
             out.printf("input %d tokens, output %d tokens, %s, %d KV blocks%n", inputLen, outputLen,
                     session.platform().device().str().getString(), engine.stats().numBlocks());
@@ -129,7 +176,7 @@ final class BenchCommand implements Callable<Integer> {
                     "decode s");
             for (int b : batchSizes) {
                 try {
-                    ThroughputBenchmark.Run r = runOnce(engine, b, vocab, random, mediaBench);
+                    ThroughputBenchmark.Run r = runOnce(engine, b, inputLen, outputLen, vocab, random, mediaBench);
                     runs.add(r);
                     out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
                             r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
@@ -154,8 +201,50 @@ final class BenchCommand implements Callable<Integer> {
         return 0;
     }
 
-    private ThroughputBenchmark.Run runOnce(Engine engine, int batch, int vocab, Random random, MediaBench media)
-            throws InterruptedException {
+    /** {@code --rows}: each selected row of the table, transformers first (it needs the device memory to itself). */
+    private int callRows() throws Exception {
+        RowSettings settings = rowSettings(false);
+        PrintWriter out = spec.commandLine().getOut();
+        // transformers runs on the GPU: the GPU probe sizes unless the flags say otherwise
+        HfRows hf = compareHf ? HfBaseline.measureRows(modelOptions.modelDir, rowSettings(true), hfTimeout) : HfRows.none();
+        if (engineOptions.maxModelLen == null) {
+            engineOptions.maxModelLen = settings.longestRequest();
+        }
+        if (settings.largestConcurrency() > engineOptions.maxNumSeqs) {
+            throw new IllegalArgumentException("--max-concurrency up to " + settings.largestConcurrency()
+                    + " needs --max-num-seqs " + settings.largestConcurrency() + " or more, got " + engineOptions.maxNumSeqs);
+        }
+        try (ModelSession session = ModelSession.load(registry, modelOptions)) {
+            boolean cpu = session.platform().device().is_cpu();
+            settings = rowSettings(!cpu);
+            RowBench bench = new RowBench(session, modelOptions.modelDir, settings, hf, out);
+            RowBench.Peaks peaks = bench.measurePeaks();
+            try (Engine engine = Engine.start(session.model(), engineOptions.engineConfig(session,
+                    settings.batchedTokens(), SamplingParams.greedy(), TextDecoder.NONE, 0, List.of()))) {
+                out.printf("rows %s on %s, %d KV blocks%n", BenchRow.join(settings.rows()),
+                        session.platform().device().str().getString(), engine.stats().numBlocks());
+                String title = "Tessera on " + session.platform().device().str().getString()
+                        + (compareHf ? ", transformers on " + (hf.device().isEmpty() ? "?" : hf.device()) : "")
+                        + "; ratio = Tessera ÷ the better of transformers' two";
+                bench.run(engine, peaks, title);
+            }
+        }
+        return 0;
+    }
+
+    /** The --rows settings; the probe sizes default by device (a GPU gets the large ones). */
+    RowSettings rowSettings(boolean accelerator) {
+        int[] encoder = encoderBatchSizes != null ? encoderBatchSizes : new int[] {1};
+        return new RowSettings(BenchRow.parse(rows),
+                inputLen != null ? inputLen : RowSettings.DEFAULT_INPUT_LEN,
+                outputLen != null ? outputLen : RowSettings.DEFAULT_OUTPUT_LEN,
+                maxConcurrency, numPrompts, prefillLen, encoder, MediaBench.size(imageSize),
+                bandwidthProbeBytes != null ? bandwidthProbeBytes : (accelerator ? 2L << 30 : 64L << 20),
+                matmulProbeSize != null ? matmulProbeSize : (accelerator ? 8192 : 512), quick);
+    }
+
+    private ThroughputBenchmark.Run runOnce(Engine engine, int batch, int inputLen, int outputLen, int vocab,
+                                            Random random, MediaBench media) throws InterruptedException {
         if (media == null || images == 0) {
             return ThroughputBenchmark.run(engine, batch, inputLen, outputLen, vocab, random);
         }

@@ -40,6 +40,75 @@ final class HfBaseline {
         return run(modelDir, "vision-bench", batchSizes, "--image-size", imageSize);
     }
 
+    /**
+     * transformers' figures for {@code tessera bench --rows} ({@code gpu_check.py rows}). Never fails the bench: a
+     * script that dies or runs past {@code timeoutSeconds} leaves the rows it finished, and the others say why.
+     * Its progress lines go to stderr as they come, prefixed {@code [transformers]}.
+     */
+    static HfRows measureRows(Path modelDir, RowSettings settings, long timeoutSeconds)
+            throws IOException, InterruptedException {
+        Path result = Files.createTempFile("tessera-hf-rows-", ".json");
+        List<String> command = new ArrayList<>(List.of("python3", script().toString(), "rows",
+                "--config", modelDir.resolve("config.json").toString(),
+                "--rows", BenchRow.join(settings.rows()),
+                "--input-len", Integer.toString(settings.inputLen()),
+                "--output-len", Integer.toString(settings.outputLen()),
+                "--max-concurrency", join(settings.maxConcurrency()),
+                "--prefill-len", Integer.toString(settings.prefillLen()),
+                "--encoder-batch-sizes", join(settings.encoderBatchSizes()),
+                "--image-size", settings.imageSize()[0] + "x" + settings.imageSize()[1],
+                "--bandwidth-probe-bytes", Long.toString(settings.copyBytes()),
+                "--matmul-probe-size", Integer.toString(settings.matmulSize()),
+                "--out", result.toString()));
+        if (settings.quick()) {
+            command.add("--quick");
+        }
+        if (settings.numPrompts() != null) {
+            command.addAll(List.of("--num-prompts", settings.numPrompts().toString()));
+        }
+        String why = null;
+        try {
+            Process python = new ProcessBuilder(command).redirectErrorStream(true).start();
+            Thread echo = new Thread(() -> echo(python), "transformers-progress");
+            echo.setDaemon(true);
+            echo.start();
+            if (!python.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+                python.destroyForcibly().waitFor();
+                why = "transformers ran past --hf-timeout " + timeoutSeconds + " s";
+            } else if (python.exitValue() != 0) {
+                why = "the transformers script exited with " + python.exitValue() + " (its log is above)";
+            }
+            echo.join(2000);
+        } catch (IOException e) {
+            Files.deleteIfExists(result);
+            return HfRows.failed("python3 could not start: " + e.getMessage());
+        }
+        String text = Files.readString(result, StandardCharsets.UTF_8);
+        Files.deleteIfExists(result);
+        if (text.isBlank()) {
+            return HfRows.failed(why != null ? why : "the transformers script wrote no result");
+        }
+        // Python's json writes NaN for a figure that could not be computed
+        ObjectMapper lenient = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+        return HfRows.of(lenient.readTree(text), why);
+    }
+
+    private static void echo(Process python) {
+        try (java.io.BufferedReader lines = new java.io.BufferedReader(new java.io.InputStreamReader(
+                python.getInputStream(), StandardCharsets.UTF_8))) {
+            for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+                System.err.println("[transformers] " + line);
+            }
+        } catch (IOException e) {
+            System.err.println("[transformers] (its output could not be read further: " + e.getMessage() + ")");
+        }
+    }
+
+    private static String join(int[] values) {
+        return Arrays.stream(values).mapToObj(Integer::toString).collect(Collectors.joining(","));
+    }
+
     private static JsonNode run(Path modelDir, String subcommand, int[] batchSizes, String... more)
             throws IOException, InterruptedException {
         Path script = script();

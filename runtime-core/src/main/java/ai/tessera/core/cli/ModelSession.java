@@ -18,7 +18,7 @@ import ai.tessera.core.registry.PluginRegistry;
 import ai.tessera.core.registry.Registration;
 import ai.tessera.core.resolve.LoadedContext;
 import ai.tessera.core.resolve.Resolver;
-import ai.tessera.core.weights.ModelWeights;
+import ai.tessera.core.weights.CountingWeights;
 import ai.tessera.core.weights.WeightSources;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import picocli.CommandLine;
@@ -42,10 +42,12 @@ final class ModelSession implements AutoCloseable {
     private final List<String> modalities;
     /** The registration of the media processor, or null. */
     private final Registration processor;
+    /** What the loaded weights weigh ({@code tessera bench}'s rooflines). */
+    private final WeightCensus weightCensus;
 
     private ModelSession(JsonModelConfig config, Registration architecture, Platform platform, LoadedModel model,
                          GenerationDefaults defaults, ai.tessera.api.MediaProcessor media, List<String> modalities,
-                         Registration processor) {
+                         Registration processor, WeightCensus weightCensus) {
         this.config = config;
         this.architecture = architecture;
         this.platform = platform;
@@ -54,6 +56,7 @@ final class ModelSession implements AutoCloseable {
         this.media = media;
         this.modalities = List.copyOf(modalities);
         this.processor = processor;
+        this.weightCensus = weightCensus;
     }
 
     /** The flags that say how a model folder is loaded and where it runs (shared by generate, bench and serve). */
@@ -112,10 +115,12 @@ final class ModelSession implements AutoCloseable {
                 + " " + registration.bundleVersion() + " in " + DTypes.name(dtype) + " on " + platform.device().str()
                 .getString());
         LoadedModel model;
-        try (ModelWeights weights = WeightSources.open(modelDir, options.loadFormat, dtype, platform.device(),
-                DUMMY_WEIGHTS_SEED)) {
+        WeightCensus census;
+        try (CountingWeights weights = new CountingWeights(WeightSources.open(modelDir, options.loadFormat, dtype,
+                platform.device(), DUMMY_WEIGHTS_SEED))) {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
                     Optional.of(modelDir), resolver, attentionBackend(options)));
+            census = WeightCensus.of(weights.loaded());
         }
         ai.tessera.api.MediaProcessor media = null;
         List<String> modalities = List.of();
@@ -132,7 +137,7 @@ final class ModelSession implements AutoCloseable {
             }
         }
         return new ModelSession(config, registration, platform, model, GenerationDefaults.load(modelDir), media,
-                modalities, processor.orElse(null));
+                modalities, processor.orElse(null), census);
     }
 
     /** The model's media processor, when its architecture has one. */
@@ -157,6 +162,11 @@ final class ModelSession implements AutoCloseable {
             throw new IllegalArgumentException("--attention-backend needs a backend name, got an empty one");
         }
         return name;
+    }
+
+    /** Bytes and parameters of the weights the architecture loaded, by role. */
+    WeightCensus weightCensus() {
+        return weightCensus;
     }
 
     LoadedModel model() {
