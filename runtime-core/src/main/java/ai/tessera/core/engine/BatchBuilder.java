@@ -63,7 +63,8 @@ final class BatchBuilder {
             }
         }
         long[] rows = logitRows.stream().mapToLong(Long::longValue).toArray();
-        AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize);
+        AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize,
+                decodeTables(sequences, device));
         Tensor positionTensor = toDevice(positions, device);
         if (positionSections > 1) {
             positionTensor = positionTensor.view(positionSections, total);
@@ -95,6 +96,34 @@ final class BatchBuilder {
                 indices.add((long) packedStart + p - from);
             }
         }
+    }
+
+    /**
+     * For a step in which every sequence computes one token: the block tables and context lengths as int32 device
+     * tensors, copied in one transfer; {@code null} for other steps.
+     */
+    static AttentionMetadata.DecodeTables decodeTables(List<AttentionMetadata.Sequence> sequences, Device device) {
+        int maxBlocks = 0;
+        for (AttentionMetadata.Sequence seq : sequences) {
+            if (seq.queryLength() != 1) {
+                return null;
+            }
+            maxBlocks = Math.max(maxBlocks, seq.blockTable().length);
+        }
+        int n = sequences.size();
+        int[] packed = new int[n * maxBlocks + n];
+        for (int i = 0; i < n; i++) {
+            AttentionMetadata.Sequence seq = sequences.get(i);
+            long[] table = seq.blockTable();
+            for (int b = 0; b < table.length; b++) {
+                packed[i * maxBlocks + b] = Math.toIntExact(table[b]);
+            }
+            packed[n * maxBlocks + i] = seq.contextLength();
+        }
+        Tensor cpu = torch.tensor(packed, new TensorOptions(ScalarType.Int));
+        Tensor onDevice = device.is_cpu() ? cpu : cpu.to(device, ScalarType.Int);
+        return new AttentionMetadata.DecodeTables(onDevice.narrow(0, 0, (long) n * maxBlocks).view(n, maxBlocks),
+                onDevice.narrow(0, (long) n * maxBlocks, n));
     }
 
     static Tensor toDevice(long[] values, Device device) {

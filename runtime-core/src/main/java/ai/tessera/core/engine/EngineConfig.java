@@ -1,5 +1,6 @@
 package ai.tessera.core.engine;
 
+import java.util.List;
 import java.util.Set;
 
 import org.bytedeco.pytorch.Device;
@@ -20,15 +21,26 @@ import org.bytedeco.pytorch.Device;
  * @param samplingDefaults     for requests that bring no {@link SamplingParams}
  * @param textDecoder          turns output tokens into text, for streaming and stop strings
  * @param seed                 seeds the draws of requests without a seed of their own
+ * @param cudaGraphSizes       decode batch sizes to capture as CUDA graphs at start-up ({@code
+ *                             cudagraph_capture_sizes}); empty runs every step eagerly ({@code --enforce-eager}, or
+ *                             a device without graphs)
  */
 public record EngineConfig(Device device, int blockSize, int numBlocksOverride, long kvCacheMemoryBytes,
                            double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
                            Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder,
-                           long seed) {
+                           long seed, List<Integer> cudaGraphSizes) {
     public static final long DEFAULT_KV_CACHE_MEMORY = 1L << 30;
+    /** vLLM's default capture sizes up to 128. */
+    public static final List<Integer> DEFAULT_CUDA_GRAPH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64, 128);
 
     public EngineConfig {
         eosTokenIds = Set.copyOf(eosTokenIds);
+        cudaGraphSizes = List.copyOf(cudaGraphSizes);
+        for (int size : cudaGraphSizes) {
+            if (size <= 0) {
+                throw new IllegalArgumentException("cudagraph_capture_sizes must be positive, got " + cudaGraphSizes);
+            }
+        }
         if (blockSize <= 0 || numBlocksOverride < 0 || kvCacheMemoryBytes <= 0) {
             throw new IllegalArgumentException("blockSize and --kv-cache-memory must be positive and the block override"
                     + " zero or more, got " + blockSize + ", " + kvCacheMemoryBytes + " and " + numBlocksOverride);
@@ -36,6 +48,14 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         if (!(gpuMemoryUtilization > 0 && gpuMemoryUtilization <= 1)) {
             throw new IllegalArgumentException("--gpu-memory-utilization must be in (0, 1], got " + gpuMemoryUtilization);
         }
+    }
+
+    /** A configuration that runs every step eagerly. */
+    public EngineConfig(Device device, int blockSize, int numBlocksOverride, long kvCacheMemoryBytes,
+                        double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
+                        Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder, long seed) {
+        this(device, blockSize, numBlocksOverride, kvCacheMemoryBytes, gpuMemoryUtilization, scheduler, prefixCaching,
+                eosTokenIds, samplingDefaults, textDecoder, seed, List.of());
     }
 
     public static Builder builder() {
@@ -57,6 +77,7 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         private SamplingParams samplingDefaults = SamplingParams.builder().build();
         private TextDecoder textDecoder = TextDecoder.NONE;
         private long seed;
+        private List<Integer> cudaGraphSizes = List.of();
 
         public Builder device(Device v) { device = v; return this; }
         public Builder blockSize(int v) { blockSize = v; return this; }
@@ -71,12 +92,14 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         public Builder samplingDefaults(SamplingParams v) { samplingDefaults = v; return this; }
         public Builder textDecoder(TextDecoder v) { textDecoder = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
+        /** Decode batch sizes captured as CUDA graphs on a CUDA device (default none: eager). */
+        public Builder cudaGraphSizes(List<Integer> v) { cudaGraphSizes = v; return this; }
 
         public EngineConfig build() {
             return new EngineConfig(device == null ? new Device("cpu") : device, blockSize, numBlocksOverride,
                     kvCacheMemoryBytes, gpuMemoryUtilization,
                     new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLen), prefixCaching, eosTokenIds,
-                    samplingDefaults, textDecoder, seed);
+                    samplingDefaults, textDecoder, seed, cudaGraphSizes);
         }
     }
 }

@@ -7,5 +7,5 @@
  * <p>Exported so that bundles in the container can run models without going through the HTTP API.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package ai.tessera.core.engine;
