@@ -8,6 +8,8 @@
 #                    --attention-backend sdpa (the plain path)
 #   bench-fast       the same with the defaults (CUDA graphs, paged attention)
 #   bench-hf         the same shapes in transformers (gpu_check.py bench)
+#   bench-all        one tessera bench with the defaults, --compare-eager (no graphs; no graphs and plain attention,
+#                    on the same loaded model) and --compare-hf (transformers in the same command)
 #   top1-FAMILY      qwen25vl | phi3 | gemma4: a tiny model of the parity fixtures, greedy tokens of transformers,
 #                    Tessera eager (SDPA) and Tessera with graphs + paged attention, all bf16 on CUDA
 set -uo pipefail
@@ -64,6 +66,7 @@ for s in "$@"; do
     bench-eager) bench eager "--enforce-eager --attention-backend sdpa" ;;
     bench-fast) bench fast "" ;;
     bench-paged-eager) bench paged_eager "--enforce-eager" ;;
+    bench-all) bench all "--compare-eager --compare-hf" ;;
     bench-hf)
       qwen7b; log "bench hf"
       timeout ${HF_TIMEOUT:-120} python3 tools/reference/gpu_check.py bench --config "$work/qwen7b/config.json" \

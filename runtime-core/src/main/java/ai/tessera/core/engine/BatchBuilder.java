@@ -29,6 +29,12 @@ final class BatchBuilder {
     }
 
     static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections) {
+        return build(step, cache, device, positionSections, true);
+    }
+
+    /** @param withDecodeTables whether decode steps carry their tables on the device (see {@link #decodeTables}) */
+    static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections,
+                        boolean withDecodeTables) {
         int blockSize = cache.blockSize();
         int total = step.totalTokens();
         long[] ids = new long[total];
@@ -64,7 +70,7 @@ final class BatchBuilder {
         }
         long[] rows = logitRows.stream().mapToLong(Long::longValue).toArray();
         AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize,
-                decodeTables(sequences, device));
+                withDecodeTables ? decodeTables(sequences, device) : null);
         Tensor positionTensor = toDevice(positions, device);
         if (positionSections > 1) {
             positionTensor = positionTensor.view(positionSections, total);

@@ -132,7 +132,8 @@ public final class Engine implements AutoCloseable {
 
     /** The capture sizes that apply: on CUDA only, at most --max-num-seqs. */
     private List<Integer> graphSizes() {
-        if (!config.device().is_cuda()) {
+        if (!config.device().is_cuda() || !config.decodeTables()) {
+            // graphs replay the paged kernels, which read the decode tables
             return List.of();
         }
         return config.cudaGraphSizes().stream().filter(n -> n <= config.scheduler().maxNumSeqs()).distinct()
@@ -332,7 +333,8 @@ public final class Engine implements AutoCloseable {
                 }
                 logits = graphs.run(step);
             } else {
-                BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections());
+                BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections(),
+                        config.decodeTables());
                 rows = packed.sampled();
                 logits = model.forward(packed.batch());
             }

@@ -24,11 +24,14 @@ import org.bytedeco.pytorch.Device;
  * @param cudaGraphSizes       decode batch sizes to capture as CUDA graphs at start-up ({@code
  *                             cudagraph_capture_sizes}); empty runs every step eagerly ({@code --enforce-eager}, or
  *                             a device without graphs)
+ * @param decodeTables         give decode steps their block tables and context lengths on the device, which paged
+ *                             attention kernels read; without them backends take their plain path (for measuring
+ *                             what the kernels bring)
  */
 public record EngineConfig(Device device, int blockSize, int numBlocksOverride, long kvCacheMemoryBytes,
                            double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
                            Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder,
-                           long seed, List<Integer> cudaGraphSizes) {
+                           long seed, List<Integer> cudaGraphSizes, boolean decodeTables) {
     public static final long DEFAULT_KV_CACHE_MEMORY = 1L << 30;
     /** vLLM's default capture sizes up to 128. */
     public static final List<Integer> DEFAULT_CUDA_GRAPH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64, 128);
@@ -55,11 +58,18 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
                         double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
                         Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder, long seed) {
         this(device, blockSize, numBlocksOverride, kvCacheMemoryBytes, gpuMemoryUtilization, scheduler, prefixCaching,
-                eosTokenIds, samplingDefaults, textDecoder, seed, List.of());
+                eosTokenIds, samplingDefaults, textDecoder, seed, List.of(), true);
     }
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** This configuration with other CUDA graph sizes and decode tables (e.g. to measure the eager path). */
+    public EngineConfig withDecodePath(List<Integer> graphSizes, boolean withDecodeTables) {
+        return new EngineConfig(device, blockSize, numBlocksOverride, kvCacheMemoryBytes, gpuMemoryUtilization,
+                scheduler, prefixCaching, eosTokenIds, samplingDefaults, textDecoder, seed, graphSizes,
+                withDecodeTables);
     }
 
     /** Defaults: CPU, blocks of 16, 1 GiB of cache, 0.9 of an accelerator, 256 sequences, 2048 tokens a step. */
@@ -78,6 +88,7 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         private TextDecoder textDecoder = TextDecoder.NONE;
         private long seed;
         private List<Integer> cudaGraphSizes = List.of();
+        private boolean decodeTables = true;
 
         public Builder device(Device v) { device = v; return this; }
         public Builder blockSize(int v) { blockSize = v; return this; }
@@ -94,12 +105,14 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         public Builder seed(long v) { seed = v; return this; }
         /** Decode batch sizes captured as CUDA graphs on a CUDA device (default none: eager). */
         public Builder cudaGraphSizes(List<Integer> v) { cudaGraphSizes = v; return this; }
+        /** Device-side decode tables for paged kernels (default on); off runs decode attention the plain way. */
+        public Builder decodeTables(boolean v) { decodeTables = v; return this; }
 
         public EngineConfig build() {
             return new EngineConfig(device == null ? new Device("cpu") : device, blockSize, numBlocksOverride,
                     kvCacheMemoryBytes, gpuMemoryUtilization,
                     new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLen), prefixCaching, eosTokenIds,
-                    samplingDefaults, textDecoder, seed, cudaGraphSizes);
+                    samplingDefaults, textDecoder, seed, cudaGraphSizes, decodeTables);
         }
     }
 }
