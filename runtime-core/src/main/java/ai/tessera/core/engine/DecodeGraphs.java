@@ -62,9 +62,13 @@ final class DecodeGraphs implements AutoCloseable {
     private final int recomputeBeyond;
     private final byte deviceIndex;
     private final TreeMap<Integer, Graph> graphs = new TreeMap<>();
+    /**
+     * Every allocation filter handed to the caching allocator, held for the life of the process: the allocator keeps
+     * its copy of the callback beyond {@code endAllocateToPool} (a callback freed with its engine crashed the next
+     * engine's allocations), so each one stays reachable and answers false once its capture is over.
+     */
+    private static final List<CaptureStreamFilter> FILTERS = new java.util.concurrent.CopyOnWriteArrayList<>();
     private DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair pool;
-    /** Held while the allocator may call it. */
-    private StreamFilter filter;
 
     /** One captured size: its fixed inputs (written before each replay), the replayable graph and its output. */
     private record Graph(int rows, Tensor longInputs, Tensor intInputs, Tensor rowIndices, CUgraphExec_st exec,
@@ -130,7 +134,8 @@ final class DecodeGraphs implements AutoCloseable {
             model.forward(batch);
             check(cudaStreamSynchronize(raw), "cudaStreamSynchronize after the warm-up");
         }
-        filter = new CaptureStreamFilter(raw.address());
+        CaptureStreamFilter filter = new CaptureStreamFilter(raw.address());
+        FILTERS.add(filter);
         torch_cuda.beginAllocateToPool(deviceIndex, pool, filter);
         CUgraph_st graph = new CUgraph_st();
         Tensor logits;
@@ -144,6 +149,7 @@ final class DecodeGraphs implements AutoCloseable {
                 int result = cudaStreamEndCapture(raw, graph);
                 ended = true;
                 torch_cuda.endAllocateToPool(deviceIndex, pool);
+                filter.active = false;
                 if (result != 0) {
                     cudaGetLastError();
                     throw new IllegalStateException("capturing the decode graph of batch size " + rows + " failed: "
@@ -153,6 +159,7 @@ final class DecodeGraphs implements AutoCloseable {
         } finally {
             if (!ended) {
                 torch_cuda.endAllocateToPool(deviceIndex, pool);
+                filter.active = false;
             }
         }
         CUgraphExec_st exec = new CUgraphExec_st();
@@ -281,6 +288,7 @@ final class DecodeGraphs implements AutoCloseable {
     /** The caching allocator's filter: allocations on the capturing stream go to the graphs' pool. */
     private static final class CaptureStreamFilter extends StreamFilter {
         private final long stream;
+        volatile boolean active = true;
 
         CaptureStreamFilter(long stream) {
             this.stream = stream;
@@ -288,7 +296,7 @@ final class DecodeGraphs implements AutoCloseable {
 
         @Override
         public boolean call(Pointer candidate) {
-            return candidate != null && candidate.address() == stream;
+            return active && candidate != null && candidate.address() == stream;
         }
     }
 }
