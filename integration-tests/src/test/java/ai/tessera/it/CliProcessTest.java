@@ -128,7 +128,7 @@ class CliProcessTest {
                 "--prompt-token-ids", "2,10", "--attention-backend", "nope");
         assertEquals(1, refused.code(), refused.out() + refused.err());
         assertTrue(refused.err().contains("--attention-backend nope is not registered. Registered attention"
-                + " backends: [sdpa]"), refused.err());
+                + " backends: [paged, sdpa]"), refused.err());
     }
 
     /**

@@ -55,7 +55,10 @@ class ContainerRegistrationTest {
     @Test
     void platformsAndAttentionBackendsAreRegisteredByName() {
         assertTrue(names(Kind.PLATFORM).containsAll(Set.of("cpu", "cuda", "rocm")), names(Kind.PLATFORM).toString());
-        assertTrue(names(Kind.ATTENTION_BACKEND).contains("sdpa"), names(Kind.ATTENTION_BACKEND).toString());
+        assertTrue(names(Kind.ATTENTION_BACKEND).containsAll(Set.of("sdpa", "paged")),
+                names(Kind.ATTENTION_BACKEND).toString());
+        // the paged backend (platform-cuda) activates once the sdpa backend it hands prefill to is there
+        assertEquals("ai.tessera.platform-cuda", tessera.registry.resolve(Kind.ATTENTION_BACKEND, "paged").bundle());
         PluginInfo cpu = tessera.registry.resolve(Kind.PLATFORM, "cpu");
         assertEquals("ai.tessera.runtime-core", cpu.bundle());
         PluginInfo cuda = tessera.registry.resolve(Kind.PLATFORM, "cuda");

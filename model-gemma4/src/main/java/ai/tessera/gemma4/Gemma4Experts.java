@@ -5,6 +5,7 @@ import ai.tessera.api.WeightSource;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Scalar;
+import org.bytedeco.pytorch.ScalarTypeOptional;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptional;
 import org.bytedeco.pytorch.global.torch;
@@ -15,8 +16,11 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * {@code down_proj [E, H, I]}; each token's output is the routing-weighted sum of its experts' gated GELU MLPs.
  *
  * <p>Tokens are grouped by expert once (one sort, one count read back to the host), then each expert that has
- * tokens runs as two matmuls over its tokens and adds into the output, in ascending expert order as transformers
- * accumulates.
+ * tokens runs as two matmuls over its tokens. Each (token, choice) output, weighted, goes to its own row, and a
+ * token's k rows are summed at the end with one rounding: transformers' {@code grouped_mm} and {@code batched_mm}
+ * experts (its defaults on CUDA, for prefill and decode) add them this way, not with the eager loop's {@code
+ * index_add_}, which rounds to bfloat16 after every expert. In float32 the two agree to rounding; in bfloat16 only
+ * this order gives transformers' tokens.
  */
 final class Gemma4Experts implements AutoCloseable {
     private final Tensor gateUpProj;
@@ -49,7 +53,10 @@ final class Gemma4Experts implements AutoCloseable {
         Tensor flatWeights = routing.weights().reshape(-1);
         Tensor order = flatExperts.argsort(true, 0, false);   // stable: each expert's slots in token order
         long[] counts = hostLongs(flatExperts.bincount(new TensorOptional(), numExperts));
-        Tensor out = torch.zeros_like(x);
+        // one row per (token, choice), in token-major order as the routing lists them
+        Tensor perChoice = torch.zeros(new long[] {flatExperts.size(0), x.size(1)},
+                new org.bytedeco.pytorch.TensorOptions(x.scalar_type()).device(
+                        new org.bytedeco.pytorch.DeviceOptional(x.device())));
         long start = 0;
         for (int e = 0; e < numExperts; e++) {
             if (counts[e] == 0) {
@@ -63,9 +70,9 @@ final class Gemma4Experts implements AutoCloseable {
                     .mul(gateUp.narrow(1, intermediate, intermediate));
             Tensor expertOut = torch.linear(hiddenStates, downProj.select(0, e))
                     .mul(flatWeights.index_select(0, slots).unsqueeze(1));
-            out.index_add_(0, tokens, expertOut.to(out.scalar_type()));
+            perChoice.index_copy_(0, slots, expertOut.to(perChoice.scalar_type()));
         }
-        return out;
+        return perChoice.view(x.size(0), topK, x.size(1)).sum(new long[] {1}, false, new ScalarTypeOptional());
     }
 
     private static long[] hostLongs(Tensor t) {

@@ -14,10 +14,29 @@ import org.bytedeco.pytorch.Tensor;
  * @param slotMapping int64 {@code [tokens]} on the model's device
  * @param sequences   the sequences of the step, in packing order
  * @param blockSize   tokens per cache block
+ * @param decode      for a step in which every sequence computes one token (a decode step), the block tables and
+ *                    context lengths on the model's device, so that paged kernels read them without copies (and a
+ *                    captured CUDA graph reads fixed buffers); {@code null} for other steps or when not built
  */
-public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize) {
+public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize, DecodeTables decode) {
     public AttentionMetadata {
         sequences = List.copyOf(sequences);
+    }
+
+    /** Metadata without device-side decode tables: backends that want them build their own. */
+    public AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize) {
+        this(slotMapping, sequences, blockSize, null);
+    }
+
+    /**
+     * A decode step's tables on the device. Rows may outnumber {@link #sequences()} (a CUDA graph's batch padded to
+     * its capture size): padding rows have context length 0 and are computed as zeros.
+     *
+     * @param blockTables    int32 {@code [rows, maxBlocks]}: row {@code i} holds sequence {@code i}'s block ids, the
+     *                       rest of the row is unused
+     * @param contextLengths int32 {@code [rows]}: tokens in each sequence's cache after this step
+     */
+    public record DecodeTables(Tensor blockTables, Tensor contextLengths) {
     }
 
     /** Whether some sequence has a {@link Span} its tokens attend within both ways. */
@@ -40,7 +59,7 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
             plain.add(new Sequence(s.queryStart(), s.queryLength(), s.contextLength(), s.blockTable, s.knownLength(),
                     List.of()));
         }
-        return new AttentionMetadata(slotMapping, plain, blockSize);
+        return new AttentionMetadata(slotMapping, plain, blockSize, decode);
     }
 
     /**

@@ -44,9 +44,10 @@ public class CudaPlatform implements Platform {
         return 100;
     }
 
+    /** The paged decode kernel first (prefill through SDPA); plain SDPA where it cannot run a layer. */
     @Override
     public List<String> attentionPreference() {
-        return List.of("sdpa");
+        return List.of(PagedAttentionBackend.NAME, "sdpa");
     }
 
     /** Runtime-compiled fused kernels are allowed on CUDA. */

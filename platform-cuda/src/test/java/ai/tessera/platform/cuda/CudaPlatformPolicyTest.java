@@ -30,7 +30,7 @@ class CudaPlatformPolicyTest {
         CudaPlatform cuda = new CudaPlatform();
         assertTrue(cuda.nativeCompile());
         assertTrue(cuda.graphCapture());
-        assertEquals(java.util.List.of("sdpa"), cuda.attentionPreference());
+        assertEquals(java.util.List.of("paged", "sdpa"), cuda.attentionPreference());
         assertFalse(cuda.priority() <= 0, "an accelerator outranks the CPU");
     }
 }

@@ -9,6 +9,7 @@ import java.util.Random;
 import java.util.concurrent.Callable;
 
 import ai.tessera.core.engine.Engine;
+import ai.tessera.core.engine.EngineConfig;
 import ai.tessera.core.engine.SamplingParams;
 import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.engine.ThroughputBenchmark;
@@ -87,6 +88,10 @@ final class BenchCommand implements Callable<Integer> {
             + " with --rows, its generate and generate_batch on the same rows, and Tessera / the better of the two.")
     boolean compareHf;
 
+    @CommandLine.Option(names = "--compare-eager", description = "Also measure decode without CUDA graphs, and without "
+            + "graphs and paged decode attention (the plain path), on the same loaded model.")
+    boolean compareEager;
+
     @CommandLine.Option(names = "--warmup", paramLabel = "RUNS", defaultValue = "1",
             description = "Untimed runs of the smallest batch first (default: ${DEFAULT-VALUE}).")
     int warmup;
@@ -150,42 +155,64 @@ final class BenchCommand implements Callable<Integer> {
         JsonNode hfVision = compareHf && encoderBatchSizes != null
                 ? HfBaseline.measureVision(modelOptions.modelDir, encoderBatchSizes, imageSize) : null;
         java.util.Map<Integer, Double> encoderImagesPerSecond = java.util.Map.of();
-        try (ModelSession session = ModelSession.load(registry, modelOptions);
-             Engine engine = Engine.start(session.model(), engineOptions.engineConfig(session,
-                     Math.max(2048, maxBatch * inputLen), SamplingParams.greedy(), TextDecoder.NONE, 0, List.of()))) {
-            Random random = new Random(0);
-            int vocab = session.vocabSize();
-            MediaBench mediaBench = null;
-            TokenizerCodec codec;
-            if (media) {
-                ai.tessera.api.MediaProcessor processor = session.media().orElseThrow(() -> new IllegalArgumentException(
-                        "--images and --encoder-batch-sizes need a model whose architecture has a multimodal processor"));
-                codec = TokenizerCodec.forModel(modelOptions.modelDir);
-                mediaBench = new MediaBench(processor, codec, size[0], size[1]);
-                if (encoderBatchSizes != null) {
-                    encoderImagesPerSecond = mediaBench.encoderRows(session.model(), encoderBatchSizes, 3, out);
+        List<List<ThroughputBenchmark.Run>> comparedRuns = new ArrayList<>();
+        List<String> comparedPaths = new ArrayList<>();
+        try (ModelSession session = ModelSession.load(registry, modelOptions)) {
+            EngineConfig configured = engineOptions.engineConfig(session, Math.max(2048, maxBatch * inputLen),
+                    SamplingParams.greedy(), TextDecoder.NONE, 0, List.of());
+            Engine engine = Engine.start(session.model(), configured);
+            try {
+                Random random = new Random(0);
+                int vocab = session.vocabSize();
+                MediaBench mediaBench = null;
+                TokenizerCodec codec;
+                if (media) {
+                    ai.tessera.api.MediaProcessor processor = session.media().orElseThrow(() -> new IllegalArgumentException(
+                            "--images and --encoder-batch-sizes need a model whose architecture has a multimodal processor"));
+                    codec = TokenizerCodec.forModel(modelOptions.modelDir);
+                    mediaBench = new MediaBench(processor, codec, size[0], size[1]);
+                    if (encoderBatchSizes != null) {
+                        encoderImagesPerSecond = mediaBench.encoderRows(session.model(), encoderBatchSizes, 3, out);
+                    }
+                    codecToClose = codec;
                 }
-                codecToClose = codec;
-            }
-            for (int i = 0; i < warmup; i++) {
-                runOnce(engine, batchSizes[0], inputLen, outputLen, vocab, random, mediaBench);
-            }
-            out.printf("input %d tokens, output %d tokens, %s, %d KV blocks%n", inputLen, outputLen,
-                    session.platform().device().str().getString(), engine.stats().numBlocks());
-            out.printf("%6s  %18s  %17s  %10s  %10s%n", "batch", "prefill tokens/s", "decode tokens/s", "prefill s",
-                    "decode s");
-            for (int b : batchSizes) {
-                try {
-                    ThroughputBenchmark.Run r = runOnce(engine, b, inputLen, outputLen, vocab, random, mediaBench);
-                    runs.add(r);
-                    out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
-                            r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
-                } catch (IllegalStateException failed) {
-                    // e.g. out of device memory: the engine failed these requests and keeps running; say so, go on.
-                    String why = failed.getMessage() == null ? failed.toString() : failed.getMessage();
-                    out.printf("%6d  failed: %s%n", b, why.lines().findFirst().orElse(why));
+                for (int i = 0; i < warmup; i++) {
+                    runOnce(engine, batchSizes[0], inputLen, outputLen, vocab, random, mediaBench);
                 }
-                out.flush();
+                out.printf("input %d tokens, output %d tokens, %s, %d KV blocks%n", inputLen, outputLen,
+                        session.platform().device().str().getString(), engine.stats().numBlocks());
+                out.printf("%6s  %18s  %17s  %10s  %10s%n", "batch", "prefill tokens/s", "decode tokens/s", "prefill s",
+                        "decode s");
+                for (int b : batchSizes) {
+                    try {
+                        ThroughputBenchmark.Run r = runOnce(engine, b, inputLen, outputLen, vocab, random, mediaBench);
+                        runs.add(r);
+                        out.printf("%6d  %18.1f  %17.1f  %10.3f  %10.3f%n", b, r.prefillTokensPerSecond(),
+                                r.decodeTokensPerSecond(), r.prefillSeconds(), r.decodeSeconds());
+                    } catch (IllegalStateException failed) {
+                        // e.g. out of device memory: the engine failed these requests and keeps running; say so, go on.
+                        String why = failed.getMessage() == null ? failed.toString() : failed.getMessage();
+                        out.printf("%6d  failed: %s%n", b, why.lines().findFirst().orElse(why));
+                    }
+                    out.flush();
+                }
+                if (compareEager) {
+                    comparedPaths.add(decodePath(engine));
+                    engine.close();
+                    for (boolean tables : new boolean[] {true, false}) {
+                        engine = Engine.start(session.model(), configured.withDecodePath(List.of(), tables));
+                        List<ThroughputBenchmark.Run> modeRuns = new ArrayList<>();
+                        runOnce(engine, batchSizes[0], inputLen, outputLen, vocab, random, mediaBench);
+                        for (int b : batchSizes) {
+                            modeRuns.add(runOnce(engine, b, inputLen, outputLen, vocab, random, mediaBench));
+                        }
+                        comparedRuns.add(modeRuns);
+                        comparedPaths.add(tables ? "eager, paged decode attention" : "eager, plain decode attention");
+                        engine.close();
+                    }
+                }
+            } finally {
+                engine.close();
             }
         } finally {
             if (codecToClose != null) {
@@ -195,10 +222,28 @@ final class BenchCommand implements Callable<Integer> {
         if (hf != null) {
             HfBaseline.print(hf, runs, out);
         }
+        if (compareEager && runs.size() == batchSizes.length) {
+            out.printf("decode tokens/s by decode path (same model, same lengths); ratio = first path / this path%n");
+            out.printf("%6s  %-34s %17s  %8s%n", "batch", "decode path", "decode tokens/s", "ratio");
+            for (int i = 0; i < runs.size(); i++) {
+                double first = runs.get(i).decodeTokensPerSecond();
+                out.printf("%6d  %-34s %17.1f  %8s%n", batchSizes[i], comparedPaths.get(0), first, "1.00x");
+                for (int m = 0; m < comparedRuns.size(); m++) {
+                    double other = comparedRuns.get(m).get(i).decodeTokensPerSecond();
+                    out.printf("%6d  %-34s %17.1f  %7.2fx%n", batchSizes[i], comparedPaths.get(m + 1), other,
+                            first / other);
+                }
+            }
+        }
         if (hfVision != null) {
             HfBaseline.printVision(hfVision, encoderImagesPerSecond, out);
         }
         return 0;
+    }
+
+    private static String decodePath(Engine engine) {
+        List<Integer> sizes = engine.cudaGraphSizes();
+        return sizes.isEmpty() ? "as configured (no CUDA graphs)" : "CUDA graphs " + sizes + ", paged";
     }
 
     /** {@code --rows}: each selected row of the table, transformers first (it needs the device memory to itself). */

@@ -1,8 +1,14 @@
 package ai.tessera.core.cli;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Set;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 
 import ai.tessera.core.engine.EngineConfig;
 import ai.tessera.core.engine.SamplingParams;
@@ -42,6 +48,74 @@ final class EngineOptions {
     @CommandLine.Option(names = "--no-enable-prefix-caching", description = "Do not reuse the KV of shared prompt prefixes.")
     boolean noPrefixCaching;
 
+    @CommandLine.Option(names = "--compilation-config", paramLabel = "JSON",
+            description = "vLLM's compilation settings, e.g. '{\"cudagraph_capture_sizes\":[1,2,4,8]}' (default: "
+                    + "decode batch sizes 1, 2, 4, 8, 16, 32, 64 and 128 as CUDA graphs).")
+    String compilationConfig;
+
+    @CommandLine.Option(names = "--enforce-eager", description = "Never capture CUDA graphs.")
+    boolean enforceEager;
+
+    private static final Set<String> COMPILATION_KEYS = Set.of("cudagraph_capture_sizes", "compile_mm_encoder", "level",
+            "mode", "use_cudagraph", "full_cuda_graph");
+
+    /**
+     * The decode batch sizes to capture as CUDA graphs: {@code cudagraph_capture_sizes}, else vLLM's defaults up to
+     * 128; none with {@code --enforce-eager} or {@code "use_cudagraph": false}.
+     *
+     * @throws IllegalArgumentException naming a bad {@code --compilation-config}
+     */
+    List<Integer> cudaGraphSizes() {
+        JsonNode node = compilationConfig();
+        if (enforceEager || (node.has("use_cudagraph") && !node.get("use_cudagraph").asBoolean(true))) {
+            return List.of();
+        }
+        JsonNode sizes = node.get("cudagraph_capture_sizes");
+        if (sizes == null) {
+            return EngineConfig.DEFAULT_CUDA_GRAPH_SIZES;
+        }
+        List<Integer> out = new ArrayList<>();
+        for (JsonNode size : sizes) {
+            if (!size.isIntegralNumber() || size.asInt() <= 0) {
+                throw new IllegalArgumentException("--compilation-config: cudagraph_capture_sizes must hold positive "
+                        + "batch sizes, got " + sizes);
+            }
+            out.add(size.asInt());
+        }
+        return out;
+    }
+
+    private JsonNode compilationConfig() {
+        if (compilationConfig == null) {
+            return new ObjectMapper().createObjectNode();
+        }
+        JsonNode node;
+        try {
+            node = new ObjectMapper().readTree(compilationConfig);
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("--compilation-config is not valid JSON: " + e.getOriginalMessage());
+        }
+        if (node == null || !node.isObject()) {
+            throw new IllegalArgumentException("--compilation-config must be a JSON object, got " + compilationConfig);
+        }
+        List<String> unknown = new ArrayList<>();
+        node.fieldNames().forEachRemaining(k -> {
+            if (!COMPILATION_KEYS.contains(k)) {
+                unknown.add(k);
+            }
+        });
+        if (!unknown.isEmpty()) {
+            throw new IllegalArgumentException("--compilation-config: unknown keys " + unknown + "; known: "
+                    + new java.util.TreeSet<>(COMPILATION_KEYS));
+        }
+        JsonNode sizes = node.get("cudagraph_capture_sizes");
+        if (sizes != null && !sizes.isArray()) {
+            throw new IllegalArgumentException("--compilation-config: cudagraph_capture_sizes must be a list of "
+                    + "batch sizes, got " + sizes);
+        }
+        return node;
+    }
+
     /**
      * The engine configuration for a loaded model: its end-of-sequence ids (the model's and {@code extraEos}, e.g.
      * the tokenizer's), sampling defaults and text decoder.
@@ -64,6 +138,7 @@ final class EngineOptions {
                 .samplingDefaults(defaults)
                 .textDecoder(decoder)
                 .seed(seed)
+                .cudaGraphSizes(session.platform().graphCapture() ? cudaGraphSizes() : List.of())
                 .build();
     }
 }

@@ -23,8 +23,6 @@ import picocli.CommandLine;
  * ({@code etc/ai.tessera.model-NAME.cfg}, whose keys are the flags without {@code --}), so both are checked alike.
  */
 final class ModelSpec {
-    private static final Set<String> COMPILATION_KEYS = Set.of("cudagraph_capture_sizes", "compile_mm_encoder", "level",
-            "mode", "use_cudagraph", "full_cuda_graph");
     /** Configuration keys whose relative paths are resolved against the Tessera home. */
     private static final Set<String> PATH_KEYS = Set.of("chat-template", "allowed-local-media-path");
 
@@ -78,13 +76,6 @@ final class ModelSpec {
             description = "How long fetching one http(s) media URL may take (default 10).")
     int mediaFetchTimeout;
 
-    @CommandLine.Option(names = "--compilation-config", paramLabel = "JSON",
-            description = "vLLM's compilation settings, e.g. '{\"cudagraph_capture_sizes\":[1,2,4,8]}'.")
-    String compilationConfig;
-
-    @CommandLine.Option(names = "--enforce-eager", description = "Never capture CUDA graphs.")
-    boolean enforceEager;
-
     @CommandLine.Option(names = "--seed", paramLabel = "S", defaultValue = "0", description = "Seed of requests without one (default: ${DEFAULT-VALUE}).")
     long seed;
 
@@ -124,7 +115,7 @@ final class ModelSpec {
             throw new IllegalArgumentException("--drain-timeout-seconds must be zero or more, got " + drainTimeoutSeconds);
         }
         mmLimits();
-        checkCompilationConfig();
+        engine.cudaGraphSizes();
         if (enableAutoToolChoice && toolCallParser == null) {
             throw new IllegalArgumentException("--enable-auto-tool-choice needs --tool-call-parser");
         }
@@ -176,28 +167,6 @@ final class ModelSpec {
             limits.put(e.getKey(), e.getValue().asInt());
         });
         return limits;
-    }
-
-    private void checkCompilationConfig() {
-        if (compilationConfig == null) {
-            return;
-        }
-        JsonNode node = json("--compilation-config", compilationConfig);
-        List<String> unknown = new ArrayList<>();
-        node.fieldNames().forEachRemaining(k -> {
-            if (!COMPILATION_KEYS.contains(k)) {
-                unknown.add(k);
-            }
-        });
-        if (!unknown.isEmpty()) {
-            throw new IllegalArgumentException("--compilation-config: unknown keys " + unknown + "; known: "
-                    + COMPILATION_KEYS);
-        }
-        JsonNode sizes = node.get("cudagraph_capture_sizes");
-        if (sizes != null && !sizes.isArray()) {
-            throw new IllegalArgumentException("--compilation-config: cudagraph_capture_sizes must be a list of "
-                    + "batch sizes, got " + sizes);
-        }
     }
 
     private static JsonNode json(String flag, String text) {

@@ -30,15 +30,21 @@ final class BatchBuilder {
     }
 
     static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections) {
-        return build(step, cache, device, positionSections, modality -> false);
+        return build(step, cache, device, positionSections, modality -> false, true);
+    }
+
+    static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections,
+                        Predicate<String> bidirectional) {
+        return build(step, cache, device, positionSections, bidirectional, true);
     }
 
     /**
-     * @param bidirectional the modalities whose items' tokens attend to each other both ways: each such item that
-     *                      this step's queries reach is given as a span of its sequence
+     * @param bidirectional    the modalities whose items' tokens attend to each other both ways: each such item that
+     *                         this step's queries reach is given as a span of its sequence
+     * @param withDecodeTables whether decode steps carry their tables on the device (see {@link #decodeTables})
      */
     static Packed build(ScheduledStep step, KvCache cache, Device device, int positionSections,
-                        Predicate<String> bidirectional) {
+                        Predicate<String> bidirectional, boolean withDecodeTables) {
         int blockSize = cache.blockSize();
         int total = step.totalTokens();
         long[] ids = new long[total];
@@ -73,7 +79,8 @@ final class BatchBuilder {
             }
         }
         long[] rows = logitRows.stream().mapToLong(Long::longValue).toArray();
-        AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize);
+        AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize,
+                withDecodeTables ? decodeTables(sequences, device) : null);
         Tensor positionTensor = toDevice(positions, device);
         if (positionSections > 1) {
             positionTensor = positionTensor.view(positionSections, total);
@@ -84,6 +91,34 @@ final class BatchBuilder {
         ForwardBatch batch = new ForwardBatch(toDevice(ids, device), positionTensor, metadata, cache,
                 toDevice(rows, device), media);
         return new Packed(batch, sampled);
+    }
+
+    /**
+     * For a step in which every sequence computes one token: the block tables and context lengths as int32 device
+     * tensors, copied in one transfer; {@code null} for other steps.
+     */
+    static AttentionMetadata.DecodeTables decodeTables(List<AttentionMetadata.Sequence> sequences, Device device) {
+        int maxBlocks = 0;
+        for (AttentionMetadata.Sequence seq : sequences) {
+            if (seq.queryLength() != 1) {
+                return null;
+            }
+            maxBlocks = Math.max(maxBlocks, seq.blockTable().length);
+        }
+        int n = sequences.size();
+        int[] packed = new int[n * maxBlocks + n];
+        for (int i = 0; i < n; i++) {
+            AttentionMetadata.Sequence seq = sequences.get(i);
+            long[] table = seq.blockTable();
+            for (int b = 0; b < table.length; b++) {
+                packed[i * maxBlocks + b] = Math.toIntExact(table[b]);
+            }
+            packed[n * maxBlocks + i] = seq.contextLength();
+        }
+        Tensor cpu = torch.tensor(packed, new TensorOptions(ScalarType.Int));
+        Tensor onDevice = device.is_cpu() ? cpu : cpu.to(device, ScalarType.Int);
+        return new AttentionMetadata.DecodeTables(onDevice.narrow(0, 0, (long) n * maxBlocks).view(n, maxBlocks),
+                onDevice.narrow(0, (long) n * maxBlocks, n));
     }
 
     /** The bidirectional items that tokens {@code [from, from + count)} of {@code r} query, as spans. */

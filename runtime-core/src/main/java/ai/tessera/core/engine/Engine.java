@@ -56,6 +56,8 @@ public final class Engine implements AutoCloseable {
     private BlockManager blocks;
     private Scheduler scheduler;
     private Sampler sampler;
+    /** Decode steps as CUDA graphs, or null when eager. */
+    private DecodeGraphs graphs;
     private long steps;
     private long generatedTokens;
 
@@ -107,11 +109,40 @@ public final class Engine implements AutoCloseable {
     /** Allocated on the engine thread, outside any caller's PointerScope, so that no caller can free the cache. */
     private void init() {
         int numBlocks = KvCacheSizing.numBlocks(config, model);
-        cache = PagedKvCache.allocate(model.attentionLayers(), numBlocks, config.blockSize(), config.device());
+        List<Integer> graphSizes = graphSizes();
+        // graphs pad their batches with rows that write into one extra block which no sequence owns
+        cache = PagedKvCache.allocate(model.attentionLayers(), graphSizes.isEmpty() ? numBlocks : numBlocks + 1,
+                config.blockSize(), config.device());
         blocks = new BlockManager(numBlocks, config.blockSize(), config.prefixCaching());
+        if (!graphSizes.isEmpty()) {
+            int maxBlocks = (config.scheduler().maxModelLen() + config.blockSize() - 1) / config.blockSize();
+            DecodeGraphs captured = new DecodeGraphs(model, config.blockSize(), numBlocks, maxBlocks, config.device());
+            try {
+                captured.capture(graphSizes, cache, config.device());
+                graphs = captured;
+            } catch (RuntimeException e) {
+                LOG.log(Level.WARNING, "CUDA graphs could not be captured for this model; decode steps run eagerly",
+                        e);
+            }
+        }
         scheduler = new Scheduler(config.scheduler(), blocks, model.recomputeBeyond(), model::bidirectionalWithin);
         sampler = new Sampler(config.seed());
         publishStats();
+    }
+
+    /** The capture sizes that apply: on CUDA only, at most --max-num-seqs. */
+    private List<Integer> graphSizes() {
+        if (!config.device().is_cuda() || !config.decodeTables()) {
+            // graphs replay the paged kernels, which read the decode tables
+            return List.of();
+        }
+        return config.cudaGraphSizes().stream().filter(n -> n <= config.scheduler().maxNumSeqs()).distinct()
+                .sorted().toList();
+    }
+
+    /** The batch sizes captured as CUDA graphs (empty when steps run eagerly). */
+    public List<Integer> cudaGraphSizes() {
+        return graphs == null ? List.of() : graphs.sizes();
     }
 
     /**
@@ -313,13 +344,24 @@ public final class Engine implements AutoCloseable {
             return;
         }
         try (PointerScope scope = new PointerScope()) {
-            BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections(),
-                    model::bidirectionalWithin);
-            Tensor logits = model.forward(packed.batch());
-            Sampler.Result sampled = sampler.sample(logits, packed.sampled());
+            List<RequestState> rows;
+            Tensor logits;
+            if (graphs != null && graphs.accepts(step)) {
+                rows = new ArrayList<>();
+                for (ScheduledStep.Entry e : step.entries()) {
+                    rows.add(e.request());
+                }
+                logits = graphs.run(step);
+            } else {
+                BatchBuilder.Packed packed = BatchBuilder.build(step, cache, config.device(), model.positionSections(),
+                        model::bidirectionalWithin, config.decodeTables());
+                rows = packed.sampled();
+                logits = model.forward(packed.batch());
+            }
+            Sampler.Result sampled = sampler.sample(logits, rows);
             scheduler.advance(step);
-            for (int i = 0; i < packed.sampled().size(); i++) {
-                RequestState r = packed.sampled().get(i);
+            for (int i = 0; i < rows.size(); i++) {
+                RequestState r = rows.get(i);
                 TokenLogprob logprob = sampled.logprobs()[i];
                 deliveries.add(accept(r, sampled.tokens()[i], logprob));
             }
@@ -459,6 +501,9 @@ public final class Engine implements AutoCloseable {
         }
         if (blocks != null) {
             publishStats();
+        }
+        if (graphs != null) {
+            graphs.close();
         }
         if (cache != null) {
             cache.close();

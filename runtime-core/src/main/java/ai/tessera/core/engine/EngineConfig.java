@@ -1,5 +1,6 @@
 package ai.tessera.core.engine;
 
+import java.util.List;
 import java.util.Set;
 
 import org.bytedeco.pytorch.Device;
@@ -20,15 +21,29 @@ import org.bytedeco.pytorch.Device;
  * @param samplingDefaults     for requests that bring no {@link SamplingParams}
  * @param textDecoder          turns output tokens into text, for streaming and stop strings
  * @param seed                 seeds the draws of requests without a seed of their own
+ * @param cudaGraphSizes       decode batch sizes to capture as CUDA graphs at start-up ({@code
+ *                             cudagraph_capture_sizes}); empty runs every step eagerly ({@code --enforce-eager}, or
+ *                             a device without graphs)
+ * @param decodeTables         give decode steps their block tables and context lengths on the device, which paged
+ *                             attention kernels read; without them backends take their plain path (for measuring
+ *                             what the kernels bring)
  */
 public record EngineConfig(Device device, int blockSize, int numBlocksOverride, long kvCacheMemoryBytes,
                            double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
                            Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder,
-                           long seed) {
+                           long seed, List<Integer> cudaGraphSizes, boolean decodeTables) {
     public static final long DEFAULT_KV_CACHE_MEMORY = 1L << 30;
+    /** vLLM's default capture sizes up to 128. */
+    public static final List<Integer> DEFAULT_CUDA_GRAPH_SIZES = List.of(1, 2, 4, 8, 16, 32, 64, 128);
 
     public EngineConfig {
         eosTokenIds = Set.copyOf(eosTokenIds);
+        cudaGraphSizes = List.copyOf(cudaGraphSizes);
+        for (int size : cudaGraphSizes) {
+            if (size <= 0) {
+                throw new IllegalArgumentException("cudagraph_capture_sizes must be positive, got " + cudaGraphSizes);
+            }
+        }
         if (blockSize <= 0 || numBlocksOverride < 0 || kvCacheMemoryBytes <= 0) {
             throw new IllegalArgumentException("blockSize and --kv-cache-memory must be positive and the block override"
                     + " zero or more, got " + blockSize + ", " + kvCacheMemoryBytes + " and " + numBlocksOverride);
@@ -38,8 +53,23 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         }
     }
 
+    /** A configuration that runs every step eagerly. */
+    public EngineConfig(Device device, int blockSize, int numBlocksOverride, long kvCacheMemoryBytes,
+                        double gpuMemoryUtilization, SchedulerConfig scheduler, boolean prefixCaching,
+                        Set<Integer> eosTokenIds, SamplingParams samplingDefaults, TextDecoder textDecoder, long seed) {
+        this(device, blockSize, numBlocksOverride, kvCacheMemoryBytes, gpuMemoryUtilization, scheduler, prefixCaching,
+                eosTokenIds, samplingDefaults, textDecoder, seed, List.of(), true);
+    }
+
     public static Builder builder() {
         return new Builder();
+    }
+
+    /** This configuration with other CUDA graph sizes and decode tables (e.g. to measure the eager path). */
+    public EngineConfig withDecodePath(List<Integer> graphSizes, boolean withDecodeTables) {
+        return new EngineConfig(device, blockSize, numBlocksOverride, kvCacheMemoryBytes, gpuMemoryUtilization,
+                scheduler, prefixCaching, eosTokenIds, samplingDefaults, textDecoder, seed, graphSizes,
+                withDecodeTables);
     }
 
     /** Defaults: CPU, blocks of 16, 1 GiB of cache, 0.9 of an accelerator, 256 sequences, 2048 tokens a step. */
@@ -57,6 +87,8 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         private SamplingParams samplingDefaults = SamplingParams.builder().build();
         private TextDecoder textDecoder = TextDecoder.NONE;
         private long seed;
+        private List<Integer> cudaGraphSizes = List.of();
+        private boolean decodeTables = true;
 
         public Builder device(Device v) { device = v; return this; }
         public Builder blockSize(int v) { blockSize = v; return this; }
@@ -71,12 +103,16 @@ public record EngineConfig(Device device, int blockSize, int numBlocksOverride, 
         public Builder samplingDefaults(SamplingParams v) { samplingDefaults = v; return this; }
         public Builder textDecoder(TextDecoder v) { textDecoder = v; return this; }
         public Builder seed(long v) { seed = v; return this; }
+        /** Decode batch sizes captured as CUDA graphs on a CUDA device (default none: eager). */
+        public Builder cudaGraphSizes(List<Integer> v) { cudaGraphSizes = v; return this; }
+        /** Device-side decode tables for paged kernels (default on); off runs decode attention the plain way. */
+        public Builder decodeTables(boolean v) { decodeTables = v; return this; }
 
         public EngineConfig build() {
             return new EngineConfig(device == null ? new Device("cpu") : device, blockSize, numBlocksOverride,
                     kvCacheMemoryBytes, gpuMemoryUtilization,
                     new SchedulerConfig(maxNumSeqs, maxNumBatchedTokens, maxModelLen), prefixCaching, eosTokenIds,
-                    samplingDefaults, textDecoder, seed);
+                    samplingDefaults, textDecoder, seed, cudaGraphSizes, decodeTables);
         }
     }
 }

@@ -46,7 +46,7 @@ class ModelSpecTest {
         assertEquals("{\"a\":{\"b\":1}}", spec.load.model.hfOverrides);
         assertEquals("deepseek_r1", spec.reasoningParser);
         assertFalse(spec.enableAutoToolChoice);
-        assertTrue(spec.enforceEager);
+        assertTrue(spec.engine.enforceEager);
         assertEquals(home.resolve("template.jinja"), spec.chatTemplate);
         assertEquals(Duration.ofSeconds(5), spec.settings().swapWait());
         assertEquals(Duration.ofSeconds(7), spec.settings().drainTimeout());

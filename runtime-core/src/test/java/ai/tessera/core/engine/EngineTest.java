@@ -102,6 +102,22 @@ class EngineTest {
     }
 
     @Test
+    void cudaGraphSizesAndDecodeTablesLeaveCpuResultsAsTheyAre() {
+        int[] ids = prompt(7, 20);
+        int[] reference = model.greedyReference(ids, 12);
+        for (boolean tables : new boolean[] {true, false}) {
+            // graphs are for CUDA only: on the CPU the engine captures nothing and decodes eagerly
+            EngineConfig config = EngineConfig.builder().maxModelLen(64).kvCacheMemoryBytes(8 << 20)
+                    .cudaGraphSizes(EngineConfig.DEFAULT_CUDA_GRAPH_SIZES).decodeTables(tables).build();
+            try (Engine engine = Engine.start(model, config)) {
+                assertEquals(List.of(), engine.cudaGraphSizes());
+                assertArrayEquals(reference, engine.complete(greedy("g" + tables, ids, 12)).tokenIds());
+                assertAllBlocksFree(engine);
+            }
+        }
+    }
+
+    @Test
     void promptsWithASharedPrefixReuseItsBlocksAndKeepTheirTokens() {
         int[] prefix = prompt(99, 48); // three full blocks
         List<GenerationRequest> requests = new ArrayList<>();

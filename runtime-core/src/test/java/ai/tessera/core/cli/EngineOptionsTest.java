@@ -1,0 +1,50 @@
+package ai.tessera.core.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.List;
+
+import ai.tessera.core.engine.EngineConfig;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+/** {@code --compilation-config} and {@code --enforce-eager}: which decode batch sizes become CUDA graphs. */
+class EngineOptionsTest {
+    private static EngineOptions parse(String... args) {
+        EngineOptions options = new EngineOptions();
+        new CommandLine(options).parseArgs(args);
+        return options;
+    }
+
+    @Test
+    void capturesVllmsDefaultSizesUnlessToldOtherwise() {
+        assertEquals(List.of(1, 2, 4, 8, 16, 32, 64, 128), parse().cudaGraphSizes());
+        assertEquals(EngineConfig.DEFAULT_CUDA_GRAPH_SIZES, parse().cudaGraphSizes());
+        assertEquals(List.of(1, 4), parse("--compilation-config", "{\"cudagraph_capture_sizes\":[1,4]}")
+                .cudaGraphSizes());
+    }
+
+    @Test
+    void enforceEagerOrUseCudagraphFalseCaptureNothing() {
+        assertEquals(List.of(), parse("--enforce-eager").cudaGraphSizes());
+        assertEquals(List.of(), parse("--compilation-config", "{\"use_cudagraph\":false}").cudaGraphSizes());
+        assertEquals(List.of(), parse("--enforce-eager", "--compilation-config",
+                "{\"cudagraph_capture_sizes\":[2]}").cudaGraphSizes());
+    }
+
+    @Test
+    void badCompilationConfigsSayWhatIsWrong() {
+        String unknown = assertThrows(IllegalArgumentException.class,
+                () -> parse("--compilation-config", "{\"cudagraph_sizes\":[1]}").cudaGraphSizes()).getMessage();
+        assertTrue(unknown.contains("unknown keys [cudagraph_sizes]"), unknown);
+        String negative = assertThrows(IllegalArgumentException.class,
+                () -> parse("--compilation-config", "{\"cudagraph_capture_sizes\":[1,-2]}").cudaGraphSizes())
+                .getMessage();
+        assertTrue(negative.contains("positive") && negative.contains("[1,-2]"), negative);
+        String notJson = assertThrows(IllegalArgumentException.class,
+                () -> parse("--compilation-config", "{sizes").cudaGraphSizes()).getMessage();
+        assertTrue(notJson.contains("not valid JSON"), notJson);
+    }
+}
