@@ -1,7 +1,9 @@
 package ai.tessera.phi4mm;
 
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 import ai.tessera.api.AttentionLayerSpec;
 import ai.tessera.api.ForwardBatch;
@@ -13,6 +15,10 @@ import ai.tessera.api.MultimodalItem;
 import ai.tessera.nn.ForwardScope;
 import ai.tessera.nn.Linear;
 import ai.tessera.nn.WeightPrefix;
+import ai.tessera.phi4mm.audio.AudioInputs;
+import ai.tessera.phi4mm.audio.Phi4MMAudioConfig;
+import ai.tessera.phi4mm.audio.Phi4MMAudioEmbedding;
+import ai.tessera.phi4mm.audio.ProjectionMode;
 import ai.tessera.phi4mm.vision.Phi4MMImageEmbedding;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -22,7 +28,8 @@ import org.osgi.service.component.annotations.Component;
  * {@code Phi4MMForCausalLM} (microsoft/Phi-4-multimodal-instruct), from the checkpoint's original layout as vLLM
  * loads it: the Phi-3 decoder whose attention and MLP linears carry two LoRA adapters ("vision", "speech") that
  * each request selects through its media (the processor's choice, kept by the engine for all its steps); the
- * SigLIP tower with the HD transform and projection of {@code model.embed_tokens_extend.image_embed}. Checked
+ * SigLIP tower with the HD transform and projection of {@code model.embed_tokens_extend.image_embed}; the conformer
+ * audio encoder and its speech/vision projections of {@code model.embed_tokens_extend.audio_embed}. Checked
  * against transformers by {@code Phi4MMParityTest}.
  */
 @Component(service = ModelArchitecture.class, property = ModelArchitecture.PROPERTY + "=Phi4MMForCausalLM")
@@ -42,7 +49,10 @@ public class Phi4MMForCausalLM implements ModelArchitecture {
             Phi4MMImageEmbedding image = Phi4MMImageEmbedding.load(context.weights(), IMAGE_PREFIX, config.vision(),
                     config.cropSize(), config.hiddenSize());
             built.add(image);
-            return new MultimodalLm(model, lmHead, image, context);
+            Phi4MMAudioEmbedding audio = Phi4MMAudioEmbedding.load(context.weights(), Phi4MMAudioEmbedding.PREFIX,
+                    Phi4MMAudioConfig.from(context.config()));
+            built.add(audio);
+            return new MultimodalLm(model, lmHead, image, audio, context);
         } catch (ModelLoadException | RuntimeException e) {
             for (AutoCloseable module : built) {
                 try {
@@ -61,12 +71,15 @@ public class Phi4MMForCausalLM implements ModelArchitecture {
         private final Phi4MMModel model;
         private final Linear lmHead;
         private final Phi4MMImageEmbedding image;
+        private final Phi4MMAudioEmbedding audio;
         private final ModelContext context;
 
-        MultimodalLm(Phi4MMModel model, Linear lmHead, Phi4MMImageEmbedding image, ModelContext context) {
+        MultimodalLm(Phi4MMModel model, Linear lmHead, Phi4MMImageEmbedding image, Phi4MMAudioEmbedding audio,
+                     ModelContext context) {
             this.model = model;
             this.lmHead = lmHead;
             this.image = image;
+            this.audio = audio;
             this.context = context;
         }
 
@@ -92,30 +105,62 @@ public class Phi4MMForCausalLM implements ModelArchitecture {
             return model.rotaryEmb().recomputeBeyond();
         }
 
-        /** Images through the tower in one pass over all their crops; each item's rows in prompt order. */
+        /**
+         * Images through the tower in one pass over all their crops, audio clips through the conformer in one pass
+         * per projection mode; each item's rows returned in the items' order.
+         */
         @Override
         public List<Tensor> embedMultimodal(List<MultimodalItem> items) {
-            List<Tensor> out = new ArrayList<>();
+            Tensor[] out = new Tensor[items.size()];
             try (ForwardScope scope = new ForwardScope()) {
                 List<MultimodalItem> images = new ArrayList<>();
-                for (MultimodalItem item : items) {
-                    if (!item.modality().equals("image")) {
-                        throw new IllegalArgumentException("Phi4MMForCausalLM cannot embed a " + item.modality()
-                                + " item (item at token " + item.offset() + ")");
+                List<Integer> imageSlots = new ArrayList<>();
+                Map<ProjectionMode, List<Integer>> audioSlots = new EnumMap<>(ProjectionMode.class);
+                for (int i = 0; i < items.size(); i++) {
+                    MultimodalItem item = items.get(i);
+                    switch (item.modality()) {
+                        case "image" -> {
+                            images.add(item);
+                            imageSlots.add(i);
+                        }
+                        case "audio" -> audioSlots.computeIfAbsent(projectionMode(item), m -> new ArrayList<>()).add(i);
+                        default -> throw new IllegalArgumentException("Phi4MMForCausalLM cannot embed a "
+                                + item.modality() + " item (item at token " + item.offset() + ")");
                     }
-                    images.add(item);
                 }
-                for (Tensor t : image.embed(images, context.platform().device(), context.dtype())) {
-                    out.add(scope.keep(t.contiguous()));
+                List<Tensor> imageRows = image.embed(images, context.platform().device(), context.dtype());
+                for (int k = 0; k < imageSlots.size(); k++) {
+                    out[imageSlots.get(k)] = scope.keep(imageRows.get(k).contiguous());
+                }
+                for (Map.Entry<ProjectionMode, List<Integer>> e : audioSlots.entrySet()) {
+                    List<Tensor> features = new ArrayList<>();
+                    for (int slot : e.getValue()) {
+                        features.add(items.get(slot).input(AudioInputs.FEATURES).to(context.platform().device(),
+                                context.dtype()));
+                    }
+                    List<Tensor> rows = audio.embed(features, e.getKey());
+                    for (int k = 0; k < rows.size(); k++) {
+                        out[e.getValue().get(k)] = scope.keep(rows.get(k).contiguous());
+                    }
                 }
             }
-            return out;
+            return List.of(out);
+        }
+
+        private static ProjectionMode projectionMode(MultimodalItem item) {
+            long mode = item.input(AudioInputs.PROJECTION_MODE).item_long();
+            if (mode < 0 || mode >= ProjectionMode.values().length) {
+                throw new IllegalArgumentException("the audio item at token " + item.offset() + " has "
+                        + AudioInputs.PROJECTION_MODE + " " + mode + "; 0 (speech) or 1 (vision) expected");
+            }
+            return ProjectionMode.values()[(int) mode];
         }
 
         @Override
         public void close() {
             lmHead.close();
             image.close();
+            audio.close();
             model.close();
         }
     }

@@ -27,6 +27,12 @@ public final class PrngWeightSource implements WeightSource {
 
     @Override
     public Tensor load(String name, long... shape) throws ModelLoadException {
+        // buffers, not parameters: phi4mm_reference.py leaves transformers' initial values (mean 0, inverse std 1)
+        if (name.endsWith(".encoder_embedding.global_mean") || name.endsWith(".encoder_embedding.global_invstd")) {
+            loaded.add(name);
+            return name.endsWith("global_mean") ? torch.zeros(shape, new TensorOptions(ScalarType.Float))
+                    : torch.ones(shape, new TensorOptions(ScalarType.Float));
+        }
         long[] expected = shapes.get(name);
         if (expected == null) {
             throw new ModelLoadException("the transformers model has no parameter " + name + "; it has " + names());

@@ -15,7 +15,12 @@ import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.media.ImageDecoding;
+import ai.tessera.phi4mm.audio.AudioFeatureSettings;
+import ai.tessera.phi4mm.audio.AudioInputs;
+import ai.tessera.phi4mm.audio.LogMelFeatureExtractor;
+import ai.tessera.phi4mm.audio.ProjectionMode;
 import ai.tessera.phi4mm.vision.ImageInputs;
+import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.global.torch;
 
 /**
@@ -39,12 +44,15 @@ final class Phi4MMMediaProcessor implements MediaProcessor {
     private final int cropSize;
     private final int patchSize;
     private final int dynamicHd;
+    private final LogMelFeatureExtractor audioFeatures;
 
-    Phi4MMMediaProcessor(PlaceholderScanner scanner, int cropSize, int patchSize, int dynamicHd) {
+    Phi4MMMediaProcessor(PlaceholderScanner scanner, int cropSize, int patchSize, int dynamicHd,
+                         AudioFeatureSettings audio) {
         this.scanner = scanner;
         this.cropSize = cropSize;
         this.patchSize = patchSize;
         this.dynamicHd = dynamicHd;
+        this.audioFeatures = new LogMelFeatureExtractor(audio);
     }
 
     int dynamicHd() {
@@ -75,32 +83,27 @@ final class Phi4MMMediaProcessor implements MediaProcessor {
         List<PlaceholderScanner.Placeholder> placeholders = scanner.scan(promptTokenIds);
         check(placeholders, IMAGE, images.size());
         check(placeholders, AUDIO, audios.size());
-        if (!audios.isEmpty()) {
-            throw new IllegalArgumentException("audio input is not available in this build of Phi4MMForCausalLM "
-                    + "(the audio encoder is not wired yet); got " + audios.size() + " audio item(s)");
-        }
-        DynamicHdImageProcessor processor = new DynamicHdImageProcessor(cropSize, patchSize, hd);
+        DynamicHdImageProcessor imageProcessor = new DynamicHdImageProcessor(cropSize, patchSize, hd);
+        // the checkpoint's audio_projection_mode: "vision" when the prompt also has images
+        ProjectionMode audioMode = images.isEmpty() ? ProjectionMode.SPEECH : ProjectionMode.VISION;
         List<MultimodalItem> items = new ArrayList<>();
         try {
             int[] expanded = new int[0];
             int length = 0;
             int from = 0;
             for (PlaceholderScanner.Placeholder p : placeholders) {
-                MediaInput input = images.get(p.index() - 1);
-                DynamicHdImageProcessor.Processed image = processor.process(decodeImage(input));
-                int needed = length + (p.start() - from) + p.before().length + image.tokens() + p.after().length;
+                Prepared item = p.modality().equals(IMAGE)
+                        ? image(imageProcessor, images.get(p.index() - 1), hd)
+                        : audio(audios.get(p.index() - 1), audioMode);
+                int needed = length + (p.start() - from) + p.before().length + item.tokens() + p.after().length;
                 expanded = Arrays.copyOf(expanded, needed + promptTokenIds.length);
                 System.arraycopy(promptTokenIds, from, expanded, length, p.start() - from);
                 length += p.start() - from;
                 System.arraycopy(p.before(), 0, expanded, length, p.before().length);
                 length += p.before().length;
-                Arrays.fill(expanded, length, length + image.tokens(), IMAGE_TOKEN_ID);
-                items.add(new MultimodalItem(IMAGE, length, image.tokens(), Map.of(
-                        ImageInputs.PIXEL_VALUES, image.pixelValues(),
-                        ImageInputs.ATTENTION_MASK, image.attentionMask(),
-                        ImageInputs.IMAGE_SIZES, torch.tensor(new long[] {image.height(), image.width()})),
-                        contentHash(input, hd)));
-                length += image.tokens();
+                Arrays.fill(expanded, length, length + item.tokens(), item.tokenId());
+                items.add(new MultimodalItem(p.modality(), length, item.tokens(), item.inputs(), item.hash()));
+                length += item.tokens();
                 System.arraycopy(p.after(), 0, expanded, length, p.after().length);
                 length += p.after().length;
                 from = p.end();
@@ -113,6 +116,32 @@ final class Phi4MMMediaProcessor implements MediaProcessor {
             items.forEach(MultimodalItem::close);
             throw e;
         }
+    }
+
+    /** One item ready to place: its placeholder token, how many, its encoder inputs and content hash. */
+    private record Prepared(int tokenId, int tokens, Map<String, Tensor> inputs, String hash) {
+    }
+
+    private Prepared image(DynamicHdImageProcessor processor, MediaInput input, int hd) {
+        DynamicHdImageProcessor.Processed image = processor.process(decodeImage(input));
+        return new Prepared(IMAGE_TOKEN_ID, image.tokens(), Map.of(
+                ImageInputs.PIXEL_VALUES, image.pixelValues(),
+                ImageInputs.ATTENTION_MASK, image.attentionMask(),
+                ImageInputs.IMAGE_SIZES, torch.tensor(new long[] {image.height(), image.width()})),
+                contentHash(input, "dynamic_hd=" + hd));
+    }
+
+    private Prepared audio(MediaInput input, ProjectionMode mode) {
+        if (input.data().size() != 1) {
+            throw new IllegalArgumentException("an audio clip must be one file, got " + input.data().size()
+                    + " parts from " + input.source());
+        }
+        Tensor features = audioFeatures.extract(input.data().get(0), input.source());
+        int tokens = audioFeatures.settings().audioTokenCount((int) features.size(0));
+        return new Prepared(AUDIO_TOKEN_ID, tokens, Map.of(
+                AudioInputs.FEATURES, features,
+                AudioInputs.PROJECTION_MODE, torch.tensor(new long[] {mode.ordinal()})),
+                contentHash(input, "mode=" + mode));
     }
 
     private int dynamicHd(Map<String, Object> kwargs) {
@@ -154,10 +183,10 @@ final class Phi4MMMediaProcessor implements MediaProcessor {
         return ImageDecoding.decode(input.data().get(0), input.source(), MAX_PIXELS);
     }
 
-    private static String contentHash(MediaInput input, int dynamicHd) {
+    private static String contentHash(MediaInput input, String settings) {
         try {
             MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            digest.update(("phi4mm|" + input.modality() + "|dynamic_hd=" + dynamicHd + "|")
+            digest.update(("phi4mm|" + input.modality() + "|" + settings + "|")
                     .getBytes(StandardCharsets.UTF_8));
             for (byte[] part : input.data()) {
                 digest.update(part);

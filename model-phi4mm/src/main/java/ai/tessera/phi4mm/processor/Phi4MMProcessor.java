@@ -10,6 +10,7 @@ import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.ModelConfig;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.MultimodalProcessor;
+import ai.tessera.phi4mm.audio.AudioFeatureSettings;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import org.osgi.service.component.annotations.Component;
@@ -17,7 +18,8 @@ import org.osgi.service.component.annotations.Component;
 /**
  * The multimodal processor of {@code Phi4MMForCausalLM} (microsoft/Phi-4-multimodal-instruct): images through
  * transformers' dynamic-HD image processor ({@code dynamic_hd} from preprocessor_config.json, 36 by default,
- * {@code mm_processor_kwargs} may override it), placeholders {@code <|image_N|>} as vLLM writes them.
+ * {@code mm_processor_kwargs} may override it), audio through transformers' log-mel feature extractor (16 kHz,
+ * 80 bins), placeholders {@code <|image_N|>} / {@code <|audio_N|>} as vLLM writes them.
  */
 @Component(service = MultimodalProcessor.class, property = MultimodalProcessor.PROPERTY + "=Phi4MMForCausalLM")
 public class Phi4MMProcessor implements MultimodalProcessor {
@@ -25,7 +27,7 @@ public class Phi4MMProcessor implements MultimodalProcessor {
 
     @Override
     public List<String> modalities() {
-        return List.of(Phi4MMMediaProcessor.IMAGE);
+        return List.of(Phi4MMMediaProcessor.IMAGE, Phi4MMMediaProcessor.AUDIO);
     }
 
     @Override
@@ -56,6 +58,7 @@ public class Phi4MMProcessor implements MultimodalProcessor {
                 }
             }
         }
-        return new Phi4MMMediaProcessor(PlaceholderScanner.forModel(modelDirectory), crop, patch, dynamicHd);
+        return new Phi4MMMediaProcessor(PlaceholderScanner.forModel(modelDirectory), crop, patch, dynamicHd,
+                AudioFeatureSettings.phi4Multimodal());
     }
 }
