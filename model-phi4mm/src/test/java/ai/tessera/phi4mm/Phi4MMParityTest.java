@@ -213,6 +213,38 @@ class Phi4MMParityTest {
         }
     }
 
+    /**
+     * The media of four prompts in one embedMultimodal call (images of 3, 2, 4 and 2 crops; audio with the speech and
+     * the vision projection): each item's rows equal those of its own prompt's call, shapes and all.
+     */
+    @Test
+    void mediaOfSeveralPromptsWithDifferentCropCountsEmbedTogether() {
+        List<String> names = List.of("one_image", "two_images", "audio", "image_audio");
+        List<MultimodalPrompt> prompts = new ArrayList<>();
+        try (PointerScope scope = new PointerScope()) {
+            List<MultimodalItem> all = new ArrayList<>();
+            List<Tensor> separate = new ArrayList<>();
+            for (String name : names) {
+                MultimodalPrompt prompt = process(fixture.prompt(name));
+                prompts.add(prompt);
+                all.addAll(prompt.items());
+                separate.addAll(model.embedMultimodal(prompt.items()));
+            }
+            List<Tensor> together = model.embedMultimodal(all);
+            assertEquals(all.size(), together.size());
+            double max = 0;
+            for (int i = 0; i < all.size(); i++) {
+                assertEquals(all.get(i).length(), together.get(i).size(0), "rows of item " + i);
+                max = Math.max(max, together.get(i).sub(separate.get(i)).abs().max().item_double());
+            }
+            assertTrue(max <= 1e-5, "media embedded together differ from their own prompts' by " + max);
+            report.put("6 media items of 4 prompts in one embedMultimodal call vs per prompt",
+                    String.format("max |Δ| %.3g", max));
+        } finally {
+            prompts.forEach(MultimodalPrompt::close);
+        }
+    }
+
     /** The image prompt prefilled in two chunks, the cut inside the image. */
     @Test
     void chunkedPrefillCutInsideAnImageMatchesTransformers() {
