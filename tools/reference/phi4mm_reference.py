@@ -9,6 +9,9 @@ phi3_reference.py under its ORIGINAL name (Java twin NamedWeightPrng); ORIGINAL_
 inverse of transformers' convert_phi4_multimodal_weights_to_hf.py STATE_DICT_MAPPING (checked name by name against
 that mapping) plus ".base_layer" for the LoRA-wrapped decoder linears.
 
+The audio encoder's input statistics (encoder_embedding.global_mean / global_invstd) are buffers, not parameters:
+they keep transformers' initial values (0 and 1) and the Java tests load those.
+
 LoRA: transformers keeps the two adapters as PEFT adapters (the converter writes vision-lora/ and speech-lora/). When
 peft is installed they are added as PEFT adapters named "vision" and "speech" (their parameters then carry the
 original names exactly) and switched per prompt; without peft the adapter of the prompt's mode is merged into the

@@ -59,7 +59,7 @@ public final class Phi4MMFixture {
         return new String(bytes("phi4mm_tiny_config.json"), StandardCharsets.UTF_8);
     }
 
-    /** The fixture folder on disk (it has tokenizer-free model files: config.json-like and preprocessor_config). */
+    /** The fixture folder on disk: it holds preprocessor_config.json (dynamic_hd), as a model folder does. */
     public static Path folder() {
         try {
             return Path.of(Phi4MMFixture.class.getResource(FOLDER + "phi4mm.json").toURI()).getParent();
