@@ -14,7 +14,8 @@ Tessera's ai.tessera.phi4mm.audio (model-phi4mm) is checked against these fixtur
 Weights are named as the ORIGINAL checkpoint names them (model.embed_tokens_extend.audio_embed.encoder.*,
 ...audio_projection.{speech,vision}.{0,2}.*); every value comes from the named PRNG of phi3_reference.py (Java twin
 NamedWeightPrng), drawn by the original name and copied into transformers' parameter of the converted name
-(ORIGINAL_TO_TRANSFORMERS below; tools/reference/phi4mm_audio.md documents it).
+(TRANSFORMERS_TO_ORIGINAL below; tools/reference/phi4mm_audio.md documents it), once as they are ("prng") and once
+rescaled so that the output depends on the audio ("scaled", see weight_values).
 
 Needs numpy, torch and transformers (no network). Usage:
 

@@ -36,6 +36,16 @@ public record AudioFeatureSettings(int featureSize, int samplingRate, int hopLen
         return new AudioFeatureSettings(80, 16000, 160, 512, 400, 0.97, 0, 7690, 8, 1, 1);
     }
 
+    /**
+     * The checkpoint's extractor with the token settings of a {@code preprocessor_config.json}
+     * ({@code audio_compression_rate}, {@code audio_downsample_rate}, {@code audio_feat_stride}; its only audio keys).
+     */
+    public static AudioFeatureSettings phi4Multimodal(int compressionRate, int downsampleRate, int featStride) {
+        AudioFeatureSettings d = phi4Multimodal();
+        return new AudioFeatureSettings(d.featureSize(), d.samplingRate(), d.hopLength(), d.nFft(), d.winLength(),
+                d.preemphasis(), d.melMinFrequency(), d.melMaxFrequency(), compressionRate, downsampleRate, featStride);
+    }
+
     /** Whole frames in {@code samples} samples: {@code (samples - win_length) / hop_length + 1}; 0 when too short. */
     public int frameCount(int samples) {
         return samples < winLength ? 0 : (samples - winLength) / hopLength + 1;

@@ -125,6 +125,9 @@ class LogMelFeatureExtractorTest {
                     + " frames");
         }
         assertEquals(0, s.frameCount(399), "no whole window");
+        assertEquals(s, AudioFeatureSettings.phi4Multimodal(8, 1, 1), "preprocessor_config.json's values");
+        assertEquals(19, AudioFeatureSettings.phi4Multimodal(8, 2, 1).audioTokenCount(298), "ceil(ceil(298/8)/2)");
+        assertEquals(75, AudioFeatureSettings.phi4Multimodal(8, 1, 2).audioTokenCount(298), "ceil(298*2/8)");
     }
 
     @Test
