@@ -40,25 +40,36 @@ public class Phi4MMProcessor implements MultimodalProcessor {
         }
         int crop = config.getInt("embd_layer.image_embd_layer.crop_size", 448);
         int patch = config.getInt("vision_config.patch_size", 14);
-        int dynamicHd = DEFAULT_DYNAMIC_HD;
+        JsonNode pre = preprocessorConfig(modelDirectory);
+        int dynamicHd = positiveInt(pre, "dynamic_hd", DEFAULT_DYNAMIC_HD);
+        AudioFeatureSettings audio = AudioFeatureSettings.phi4Multimodal(positiveInt(pre, "audio_compression_rate", 8),
+                positiveInt(pre, "audio_downsample_rate", 1), positiveInt(pre, "audio_feat_stride", 1));
+        return new Phi4MMMediaProcessor(PlaceholderScanner.forModel(modelDirectory), crop, patch, dynamicHd, audio);
+    }
+
+    /** The model folder's preprocessor_config.json, or an empty object (the checkpoint's defaults). */
+    private static JsonNode preprocessorConfig(Optional<Path> modelDirectory) throws ModelLoadException {
         if (modelDirectory.isPresent()) {
             Path file = modelDirectory.get().resolve("preprocessor_config.json");
             if (Files.isRegularFile(file)) {
                 try {
-                    JsonNode pre = new ObjectMapper().readTree(file.toFile());
-                    if (pre.has("dynamic_hd")) {
-                        if (!pre.get("dynamic_hd").canConvertToInt() || pre.get("dynamic_hd").asInt() < 1) {
-                            throw new ModelLoadException(file + " dynamic_hd must be a positive integer, got "
-                                    + pre.get("dynamic_hd"));
-                        }
-                        dynamicHd = pre.get("dynamic_hd").asInt();
-                    }
+                    return new ObjectMapper().readTree(file.toFile());
                 } catch (IOException e) {
                     throw new ModelLoadException("cannot read " + file + ": " + e.getMessage(), e);
                 }
             }
         }
-        return new Phi4MMMediaProcessor(PlaceholderScanner.forModel(modelDirectory), crop, patch, dynamicHd,
-                AudioFeatureSettings.phi4Multimodal());
+        return new ObjectMapper().createObjectNode();
+    }
+
+    private static int positiveInt(JsonNode pre, String key, int fallback) throws ModelLoadException {
+        if (!pre.has(key)) {
+            return fallback;
+        }
+        JsonNode v = pre.get(key);
+        if (!v.canConvertToInt() || !v.isIntegralNumber() || v.asInt() < 1) {
+            throw new ModelLoadException("preprocessor_config.json " + key + " must be a positive integer, got " + v);
+        }
+        return v.asInt();
     }
 }
