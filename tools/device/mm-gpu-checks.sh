@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Multimodal checks on the GPU machine, in one call (device time is scarce). From the repository root there:
-#   bash tools/device/mm-gpu-checks.sh [phi4v] [qwen25vl] [gemma4]     (carry: .device, made by tools/device/pack-tessera.sh)
+#   bash tools/device/mm-gpu-checks.sh [phi4v] [qwen25vl] [gemma4] [phi4mm]     (carry: .device, made by tools/device/pack-tessera.sh)
 #   ROWS=decode,serve,prefill,vision CONCURRENCY=1,8,64 QUICK=1 bash tools/device/mm-gpu-checks.sh qwen25vl-rows [phi4v-rows]
 #     issue 10's table (`tessera bench --rows ... --compare-hf`): writes $OUT/<family>_rows.txt (its Markdown summary
 #     at the end) and .log; ROWS, CONCURRENCY and QUICK split the set over several calls; HF_TIMEOUT (default 300 s)
@@ -92,6 +92,10 @@ for family in $families; do
     phi4v-rows) rows phi4v tools/device/phi4-reasoning-vision-15b.config.json 100352 100256='<|dummy_0|>' \
         100257='<|endoftext|>' ;;
     gemma4) bench gemma4 tools/device/gemma-4-e4b-it.config.json 262144 no 1='<eos>' 2='<bos>' ;;
+    # the original Phi4MMForCausalLM layout: transformers has no class for it (its port, Phi4MultimodalForCausalLM,
+    # renames weights), so --compare-hf may have nothing to compare; the placeholders are vLLM's <|image_N|>
+    phi4mm) bench phi4mm tools/device/phi4-multimodal-instruct.config.json 200064 yes 199999='<|endoftext|>' \
+        200010='<|image|>' 200011='<|audio|>' 200030='<|image_1|>' 200031='<|image_2|>' 200032='<|image_3|>' ;;
     qwen25vl-top1) top1 qwen25vl model-qwen25vl/src/test/resources/fixtures/qwen25vl-model/qwen25vl_tiny.config.json \
         151644,8948,198,2610,525,264,10950,17847,13,151645 3,1,4,1,5,9,2,6 100,2000,30000,151643 ;;
     gemma4-top1) top1 gemma4 model-gemma4/src/test/resources/fixtures/gemma4/gemma4_26b_a4b.config.json \

@@ -1,5 +1,5 @@
 /**
- * Bundle for Phi-4-multimodal-instruct (Phi4MMForCausalLM). It registers its services through Declarative Services once its issue implements them;
- * until then it deliberately registers nothing rather than a service that would pretend to work.
+ * Phi-4-multimodal-instruct ({@code Phi4MMForCausalLM}): the Phi-3 decoder with the checkpoint's vision and speech
+ * LoRA adapters, the SigLIP image embedding with the HD transform, and its processor. Bundle-private.
  */
 package ai.tessera.phi4mm;

@@ -12,8 +12,12 @@ import java.util.List;
  *                      simply 0, 1, 2...
  * @param positionDelta what generated tokens add to their index to get their position in every section (the
  *                      M-RoPE "rope delta"); 0 without {@code positions}
+ * @param adapter       the model's adapter (a LoRA the checkpoint ships) that every step of this request runs with,
+ *                      as the processor chose it from the request's media (Phi-4-multimodal: "vision" or "speech");
+ *                      {@code null} for the base model
  */
-public record MultimodalPrompt(int[] tokenIds, List<MultimodalItem> items, long[][] positions, long positionDelta)
+public record MultimodalPrompt(int[] tokenIds, List<MultimodalItem> items, long[][] positions, long positionDelta,
+                               String adapter)
         implements AutoCloseable {
     public MultimodalPrompt {
         items = List.copyOf(items);
@@ -34,6 +38,11 @@ public record MultimodalPrompt(int[] tokenIds, List<MultimodalItem> items, long[
                 }
             }
         }
+    }
+
+    /** A prompt that runs on the base model. */
+    public MultimodalPrompt(int[] tokenIds, List<MultimodalItem> items, long[][] positions, long positionDelta) {
+        this(tokenIds, items, positions, positionDelta, null);
     }
 
     /** A text-only prompt. */

@@ -19,7 +19,7 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
  * Packs a scheduled step into the model's input: token ids and positions sequence after sequence, the cache
  * slot of each token, each sequence's query range, context length and block table, and the indices of the
  * tokens whose logits are sampled (each sequence's last token, except for a partial prefill chunk); for
- * requests with media, the rows of their encoder outputs that this step's tokens take.
+ * requests with media, the rows of their encoder outputs that this step's tokens take, and each sequence's adapter.
  */
 final class BatchBuilder {
     private BatchBuilder() {
@@ -55,6 +55,8 @@ final class BatchBuilder {
         List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
         List<Long> logitRows = new ArrayList<>();
         List<RequestState> sampled = new ArrayList<>();
+        List<String> adapters = new ArrayList<>();
+        boolean anyAdapter = false;
         int t = 0;
         for (ScheduledStep.Entry e : step.entries()) {
             RequestState r = e.request();
@@ -73,6 +75,9 @@ final class BatchBuilder {
             addMediaRows(r, r.numComputed, e.numNewTokens(), start, mediaRows, mediaIndices);
             sequences.add(new AttentionMetadata.Sequence(start, e.numNewTokens(), r.numComputed + e.numNewTokens(),
                     table, r.numTokens(), spans(r, r.numComputed, e.numNewTokens(), bidirectional)));
+            String adapter = r.adapter();
+            adapters.add(adapter);
+            anyAdapter |= adapter != null;
             if (e.samples()) {
                 logitRows.add((long) t - 1);
                 sampled.add(r);
@@ -89,7 +94,7 @@ final class BatchBuilder {
                 torch.cat(new org.bytedeco.pytorch.TensorVector(mediaRows.toArray(new Tensor[0]))),
                 toDevice(mediaIndices.stream().mapToLong(Long::longValue).toArray(), device));
         ForwardBatch batch = new ForwardBatch(toDevice(ids, device), positionTensor, metadata, cache,
-                toDevice(rows, device), media);
+                toDevice(rows, device), media, anyAdapter ? adapters : null);
         return new Packed(batch, sampled);
     }
 

@@ -181,7 +181,8 @@ final class DecodeGraphs implements AutoCloseable {
         }
         for (ScheduledStep.Entry e : step.entries()) {
             RequestState r = e.request();
-            if (e.numNewTokens() != 1 || !e.samples() || r.blocks.size() > maxBlocks
+            // adapters (LoRA rows) are not part of the captured forward pass
+            if (e.numNewTokens() != 1 || !e.samples() || r.blocks.size() > maxBlocks || r.adapter() != null
                     || r.overlapsMedia(r.numComputed, 1) || (recomputeBeyond > 0 && r.numTokens() > recomputeBeyond)) {
                 return false;
             }

@@ -37,7 +37,7 @@ public record GenerationRequest(String requestId, int[] promptTokenIds, Sampling
     /** A prompt with media, after {@link ai.tessera.api.MediaProcessor#process}. */
     public static GenerationRequest of(String requestId, MultimodalPrompt prompt, SamplingParams sampling) {
         return new GenerationRequest(requestId, prompt.tokenIds(), sampling, prompt.items().isEmpty()
-                && prompt.positions() == null ? null : prompt);
+                && prompt.positions() == null && prompt.adapter() == null ? null : prompt);
     }
 
     /** A request with a random id. */

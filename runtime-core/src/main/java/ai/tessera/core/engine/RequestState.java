@@ -76,6 +76,11 @@ final class RequestState {
         this.firstMediaToken = first;
     }
 
+    /** The adapter all of this request's steps run with (chosen by the media processor), or null for the base model. */
+    String adapter() {
+        return multimodal == null ? null : multimodal.adapter();
+    }
+
     /** Whether tokens {@code [start, start + length)} take media embeddings. */
     boolean overlapsMedia(int start, int length) {
         if (multimodal == null) {
@@ -156,7 +161,8 @@ final class RequestState {
                 throw new IllegalStateException("block " + b + " of request " + id + " is not full: it has "
                         + (numTokens - b * blockSize) + " of " + blockSize + " tokens");
             }
-            long parent = b == 0 ? 0 : blockHashes[b - 1];
+            // an adapter changes every key and value from the first token: its requests share no block with others
+            long parent = b == 0 ? adapterSeed() : blockHashes[b - 1];
             if (firstMediaToken >= b * blockSize && firstMediaToken < (b + 1) * blockSize) {
                 parent ^= mediaSeed;
             }
@@ -166,6 +172,18 @@ final class RequestState {
             blockHashes[numBlockHashes++] = hash(parent, tokens, b * blockSize, blockSize);
         }
         return blockHashes[index];
+    }
+
+    private long adapterSeed() {
+        String adapter = adapter();
+        if (adapter == null) {
+            return 0;
+        }
+        long seed = 0xCBF29CE484222325L;
+        for (int i = 0; i < adapter.length(); i++) {
+            seed = (seed ^ adapter.charAt(i)) * 0x100000001B3L;
+        }
+        return seed;
     }
 
     /** A 64-bit mix of the parent hash and the tokens (collisions are caught by comparing the tokens too). */
