@@ -8,5 +8,5 @@
  * which the framework exports to every bundle.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package ai.tessera.api;
