@@ -40,7 +40,7 @@ class ApiBaselineTest {
         assertNotEquals(0, broken.code(), broken.output());
         String out = broken.output();
         assertTrue(out.contains("Baseline problems detected"), out);
-        assertTrue(out.matches("(?s).*\\* ai\\.tessera\\.api\\s+PACKAGE\\s+MAJOR\\s+1\\.0\\.0\\s+1\\.0\\.0\\s+2\\.0\\.0.*"),
+        assertTrue(out.matches("(?s).*\\* ai\\.tessera\\.api\\s+PACKAGE\\s+MAJOR\\s+1\\.1\\.0\\s+1\\.0\\.0\\s+2\\.0\\.0.*"),
                 "the package needs 2.0.0:\n" + out);
         assertTrue(out.contains("modelDirectory()"), "the report names the removed method:\n" + out);
     }

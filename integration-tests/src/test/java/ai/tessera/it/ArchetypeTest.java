@@ -53,7 +53,7 @@ class ArchetypeTest {
         try (java.util.jar.JarFile bundle = new java.util.jar.JarFile(jar.toFile())) {
             java.util.jar.Attributes manifest = bundle.getManifest().getMainAttributes();
             assertEquals("ai.tessera.example-architecture", manifest.getValue("Bundle-SymbolicName"));
-            assertTrue(manifest.getValue("Import-Package").startsWith("ai.tessera.api;version=\"[1.0,2)\""),
+            assertTrue(manifest.getValue("Import-Package").startsWith("ai.tessera.api;version=\"[1.1,2)\""),
                     manifest.getValue("Import-Package"));
             assertTrue(bundle.getEntry("OSGI-INF/ai.tessera.examples.bigram.BigramLanguageModel.xml") != null);
         }

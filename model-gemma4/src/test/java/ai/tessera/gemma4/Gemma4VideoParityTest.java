@@ -15,10 +15,13 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.TreeMap;
 import java.util.stream.LongStream;
 
 import ai.tessera.api.ForwardBatch;
+import ai.tessera.api.LoadedModel;
 import ai.tessera.api.MediaInput;
 import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.ModelConfig;
@@ -27,6 +30,11 @@ import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.api.TextEncoder;
 import ai.tessera.core.config.HfConfigLoader;
+import ai.tessera.core.engine.Engine;
+import ai.tessera.core.engine.EngineConfig;
+import ai.tessera.core.engine.GenerationRequest;
+import ai.tessera.core.engine.SamplingParams;
+import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.media.RgbImage;
@@ -48,7 +56,7 @@ import org.junit.jupiter.api.TestInstance;
  * {@code Gemma4VideoProcessor}'s patches bit for bit, the prompt expansion with the {@code mm:ss} timestamps
  * (tokenized on their own, as vLLM does; the fixture holds their ids), the video features
  * ({@code get_video_features}: each frame through the vision tower and {@code embed_vision}), the logits at every
- * position and 64 greedy tokens through the paged KV cache, and a prefill chunked inside a frame.
+ * position and 64 greedy tokens through the paged KV cache, a prefill chunked inside a frame, and the whole engine.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Gemma4VideoParityTest {
@@ -272,6 +280,37 @@ class Gemma4VideoParityTest {
                 + "inside a frame %.3g, 64 greedy tokens identical, max |Δlogit| over steps %.3g (transformers' "
                 + "smallest top-2 margin %.3g)", prefillDelta, chunkedDelta, decodeDelta,
                 prompt.get("decode_min_margin").asDouble()));
+    }
+
+    /**
+     * The whole engine: the video prompt twice at once with a 16-token budget (every frame prefilled across chunks
+     * while the other request decodes; the second takes its prefix from the cache, same frames) gives
+     * transformers' 64 greedy tokens, and every block is free at the end.
+     */
+    @Test
+    void engineGivesTransformersGreedyTokens() throws Exception {
+        ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
+        ReferenceModelContext context = new ReferenceModelContext(config,
+                new PrngWeightSource(fixture.parameterShapes()), cpu, ScalarType.Float);
+        EngineConfig engineConfig = EngineConfig.builder().device(cpu.device()).numBlocksOverride(96)
+                .maxModelLen(1024).maxNumBatchedTokens(16).maxNumSeqs(4).prefixCaching(true).eosTokenIds(Set.of())
+                .samplingDefaults(SamplingParams.greedy()).textDecoder(TextDecoder.NONE).seed(0).build();
+        long[] greedy = FixtureJson.longs(prompt.get("greedy"));
+        SamplingParams params = SamplingParams.greedy().toBuilder().maxTokens(greedy.length).ignoreEos(true).build();
+        try (LoadedModel engineModel = new Gemma4ForConditionalGeneration().load(context);
+             Engine engine = Engine.start(engineModel, engineConfig)) {
+            List<CompletableFuture<int[]>> results = new ArrayList<>();
+            for (int i = 0; i < 2; i++) {
+                GenerationRequest request = GenerationRequest.of("video-" + i, process(), params);
+                results.add(CompletableFuture.supplyAsync(() -> engine.complete(request).tokenIds()));
+            }
+            for (int i = 0; i < results.size(); i++) {
+                assertArrayEquals(Arrays.stream(greedy).mapToInt(Math::toIntExact).toArray(), results.get(i).get(),
+                        "request " + i);
+            }
+            assertEquals(engine.stats().numBlocks(), engine.stats().freeBlocks(), "every block is free at the end");
+        }
+        report.put("engine", "the video prompt twice, 16-token chunks, prefix cache: 64 greedy tokens identical");
     }
 
     @Test
