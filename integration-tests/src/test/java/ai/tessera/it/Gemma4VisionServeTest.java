@@ -24,11 +24,17 @@ import org.junit.jupiter.api.io.TempDir;
  * parity fixtures, random weights): chats with one and two images are answered; each image takes
  * {@code <|image>} + N {@code <|image|>} + {@code <image|>} in the prompt, N from {@code max_soft_tokens} (the
  * server's {@code --mm-processor-kwargs} 140, a request's {@code mm_processor_kwargs} 70), and audio is refused.
- * The tokenizer is a word-level one over the 262144 ids with Gemma 4's ids for {@code <|image|>} (258880),
- * {@code <|image>} (255999), {@code <image|>} (258882) and {@code <eos>} (1).
+ * A {@code video_url} (a 10-frame Matroska clip at 2.5 fps, decoded with FFmpeg) takes per frame its timestamp,
+ * {@code <|image>}, 60 {@code <|video|>} and {@code <image|>}; more videos than {@code --limit-mm-per-prompt}
+ * allows are refused. The tokenizer is a word-level one over the 262144 ids with Gemma 4's ids for
+ * {@code <|image|>} (258880), {@code <|video|>} (258884), {@code <|image>} (255999), {@code <image|>} (258882) and
+ * {@code <eos>} (1); it splits a timestamp {@code 00:01} into three unknown words.
  */
 class Gemma4VisionServeTest {
     private static final Path FIXTURES = Artifacts.ROOT.resolve("model-gemma4/src/test/resources/fixtures/gemma4");
+    /** Qwen2.5-VL's reference clip: 10 frames of 84x56 at 2.5 fps, FFV1 in Matroska. */
+    private static final Path CLIP = Artifacts.ROOT.resolve(
+            "model-qwen25vl/src/test/resources/fixtures/qwen25vl-processor/inputs/seq.mkv");
 
     @TempDir
     static Path work;
@@ -42,11 +48,11 @@ class Gemma4VisionServeTest {
         Path demo = Artifacts.ROOT.resolve("demo-model/tessera-demo");
         Files.copy(FIXTURES.resolve("gemma4_vision.config.json"), model.resolve("config.json"));
         Files.copy(demo.resolve("chat_template.jinja"), model.resolve("chat_template.jinja"));
-        WordLevelTokenizer.write(model, 262144, Map.of(258880, "<|image|>", 255999, "<|image>", 258882, "<image|>",
-                1, "<eos>"), "<eos>");
+        WordLevelTokenizer.write(model, 262144, Map.of(258880, "<|image|>", 258884, "<|video|>", 255999, "<|image>",
+                258882, "<image|>", 1, "<eos>"), "<eos>");
         server = ServeProcess.start(deploy, work.resolve("serve.log"), "gemma4v-key", model.toString(),
                 "--load-format", "dummy", "--dtype", "float32", "--max-model-len", "1024",
-                "--limit-mm-per-prompt", "{\"image\":2}", "--mm-processor-kwargs", "{\"max_soft_tokens\":140}");
+                "--limit-mm-per-prompt", "{\"image\":2,\"video\":1}", "--mm-processor-kwargs", "{\"max_soft_tokens\":140}");
         server.awaitReady(Duration.ofSeconds(180));
         http = new RawHttp(server);
     }
@@ -59,6 +65,10 @@ class Gemma4VisionServeTest {
     }
 
     private static String request(List<String> images, Integer maxSoftTokens) throws Exception {
+        return request(images, 0, maxSoftTokens);
+    }
+
+    private static String request(List<String> images, int videos, Integer maxSoftTokens) throws Exception {
         ObjectNode body = RawHttp.JSON.createObjectNode();
         body.put("model", "gemma4v-tiny").put("temperature", 0).put("max_tokens", 8);
         if (maxSoftTokens != null) {
@@ -69,6 +79,10 @@ class Gemma4VisionServeTest {
             String url = "data:image/png;base64," + Base64.getEncoder().encodeToString(
                     Files.readAllBytes(FIXTURES.resolve(image)));
             content.addObject().put("type", "image_url").putObject("image_url").put("url", url);
+        }
+        for (int v = 0; v < videos; v++) {
+            String url = "data:video/x-matroska;base64," + Base64.getEncoder().encodeToString(Files.readAllBytes(CLIP));
+            content.addObject().put("type", "video_url").putObject("video_url").put("url", url);
         }
         content.addObject().put("type", "text").put("text", "w5 w6 w7");
         return body.toString();
@@ -92,6 +106,20 @@ class Gemma4VisionServeTest {
                 request(List.of("gemma4_a.png"), 70))));
         assertEquals(text + 63 + 60 + 4, promptTokens(http.post("/v1/chat/completions",
                 request(List.of("gemma4_a.png", "gemma4_b.png"), 70))));
+    }
+
+    @Test
+    void aVideoTakesItsFramesWithTimestampsAndIsAnswered() throws Exception {
+        int text = promptTokens(http.post("/v1/chat/completions", request(List.of(), null)));
+        // each of the 10 frames: "00:00" as three words, <|image>, 60 <|video|> (84x56 at 70 soft tokens), <image|>;
+        // the request's max_soft_tokens is for images only
+        assertEquals(text + 10 * (3 + 1 + 60 + 1), promptTokens(http.post("/v1/chat/completions",
+                request(List.of(), 1, 140))));
+        assertEquals(text + 10 * 65 + 63 + 2, promptTokens(http.post("/v1/chat/completions",
+                request(List.of("gemma4_a.png"), 1, 70))));
+        RawHttp.Reply twoVideos = http.post("/v1/chat/completions", request(List.of(), 2, null));
+        assertEquals(400, twoVideos.status(), twoVideos.body());
+        assertTrue(twoVideos.body().contains("At most 1 video(s)"), twoVideos.body());
     }
 
     @Test

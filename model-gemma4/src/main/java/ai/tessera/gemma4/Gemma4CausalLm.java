@@ -159,10 +159,14 @@ final class Gemma4CausalLm implements LoadedModel {
         try {
             for (MultimodalItem item : items) {
                 out.add(switch (item.modality()) {
-                    case Gemma4MediaProcessor.IMAGE -> embedImage(item);
+                    case Gemma4MediaProcessor.IMAGE -> embedImage(item, Gemma4MediaProcessor.PIXEL_VALUES,
+                            Gemma4MediaProcessor.IMAGE_POSITION_IDS);
+                    // a video frame is an image to the vision tower (Gemma4Model.get_video_features)
+                    case Gemma4MediaProcessor.VIDEO -> embedImage(item, Gemma4MediaProcessor.PIXEL_VALUES_VIDEOS,
+                            Gemma4MediaProcessor.VIDEO_POSITION_IDS);
                     case Gemma4MediaProcessor.AUDIO -> embedAudio(item);
-                    default -> throw new IllegalArgumentException("Gemma4ForConditionalGeneration encodes images "
-                            + "and audio, got a " + item.modality() + " item");
+                    default -> throw new IllegalArgumentException("Gemma4ForConditionalGeneration encodes images, "
+                            + "video frames and audio, got a " + item.modality() + " item");
                 });
             }
             return out;
@@ -201,19 +205,25 @@ final class Gemma4CausalLm implements LoadedModel {
 
     /** One image item's soft tokens {@code [item.length(), hidden]} in the model's dtype on its device. */
     Tensor embedImage(MultimodalItem item) {
+        return embedImage(item, Gemma4MediaProcessor.PIXEL_VALUES, Gemma4MediaProcessor.IMAGE_POSITION_IDS);
+    }
+
+    /** An image or video frame item's soft tokens, its pixels and positions read from the inputs so named. */
+    private Tensor embedImage(MultimodalItem item, String pixelsName, String positionsName) {
         if (vision == null) {
             throw new UnsupportedOperationException("this Gemma 4 checkpoint has no vision_config: it does not take "
-                    + "images");
+                    + "images or videos");
         }
         try (ForwardScope scope = new ForwardScope()) {
-            Tensor pixels = item.input(Gemma4MediaProcessor.PIXEL_VALUES);
-            Tensor positions = item.input(Gemma4MediaProcessor.IMAGE_POSITION_IDS);
+            Tensor pixels = item.input(pixelsName);
+            Tensor positions = item.input(positionsName);
             ImageInput input = ImageInput.of(pixels, positions, vision.config());
             Device device = lmHead.weight().device();
             Tensor embeds = vision.embedImage(input.pixelValues().to(device, dtype), input.positions().to(device,
                     ScalarType.Long), dtype, Gemma4VisionModel.Tap.NONE);
             if (embeds.size(0) != item.length()) {
-                throw new IllegalArgumentException("the image gives " + embeds.size(0) + " soft tokens but its item "
+                throw new IllegalArgumentException("the " + item.modality() + " gives " + embeds.size(0)
+                        + " soft tokens but its item "
                         + "takes " + item.length() + " tokens of the prompt");
             }
             return scope.keep(embeds);

@@ -20,6 +20,11 @@ import org.bytedeco.pytorch.kBicubic;
  * same), rescale by 1/255 without mean or std (the tower computes {@code 2(x − 0.5)} itself), cut into patches
  * flattened (row, column, channel) in raster order, and pad to {@code max_soft_tokens · pooling²} patches with zero
  * pixels and position (-1, -1).
+ *
+ * <p>{@code Gemma4VideoProcessor} treats each frame the same way at its own {@code max_soft_tokens} (70) except for
+ * the rescale: its {@code do_normalize} (mean 0, std 1) fuses with the rescale into one float32 division by
+ * {@code std / rescale_factor} = 255, which differs from the multiplication by 1/255 in the last bit of some values
+ * ({@link #forVideo}).
  */
 final class Gemma4ImageProcessor {
     /** The values {@code max_soft_tokens} may take ({@code _SUPPORTED_SOFT_TOKENS}). */
@@ -29,8 +34,20 @@ final class Gemma4ImageProcessor {
     private final int poolingKernelSize;
     private final int maxSoftTokens;
     private final double rescaleFactor;
+    private final boolean fusedNormalize;
 
     Gemma4ImageProcessor(int patchSize, int poolingKernelSize, int maxSoftTokens, double rescaleFactor) {
+        this(patchSize, poolingKernelSize, maxSoftTokens, rescaleFactor, false);
+    }
+
+    /** Video frames: transformers' {@code Gemma4VideoProcessor} with its fused rescale and normalisation. */
+    static Gemma4ImageProcessor forVideo(int patchSize, int poolingKernelSize, int maxSoftTokens,
+                                         double rescaleFactor) {
+        return new Gemma4ImageProcessor(patchSize, poolingKernelSize, maxSoftTokens, rescaleFactor, true);
+    }
+
+    private Gemma4ImageProcessor(int patchSize, int poolingKernelSize, int maxSoftTokens, double rescaleFactor,
+                                 boolean fusedNormalize) {
         if (!SUPPORTED_SOFT_TOKENS.contains(maxSoftTokens)) {
             throw new IllegalArgumentException("max_soft_tokens must be one of 70, 140, 280, 560, 1120, got "
                     + maxSoftTokens);
@@ -43,6 +60,7 @@ final class Gemma4ImageProcessor {
         this.poolingKernelSize = poolingKernelSize;
         this.maxSoftTokens = maxSoftTokens;
         this.rescaleFactor = rescaleFactor;
+        this.fusedNormalize = fusedNormalize;
     }
 
     int maxPatches() {
@@ -89,8 +107,11 @@ final class Gemma4ImageProcessor {
             if (height != image.height() || width != image.width()) {
                 pixels = resize(pixels, height, width);
             }
-            // uint8 × a double scalar: float32, as torchvision's rescale gives it.
-            Tensor scaled = pixels.squeeze(0).mul(new Scalar(rescaleFactor));
+            // uint8 × a double scalar: float32, as torchvision's rescale gives it; the video processor's fused
+            // normalize divides float32 pixels by the float32 std 1 · (1 / rescale_factor) instead.
+            Tensor scaled = fusedNormalize
+                    ? pixels.squeeze(0).to(ScalarType.Float).div(new Scalar((float) (1.0 / rescaleFactor)))
+                    : pixels.squeeze(0).mul(new Scalar(rescaleFactor));
             Tensor patches = scaled.reshape(3, rows, patchSize, columns, patchSize).permute(1, 3, 2, 4, 0)
                     .reshape(real, 3L * patchSize * patchSize);
             Tensor values = torch.zeros(new long[] {max, 3L * patchSize * patchSize},

@@ -318,7 +318,7 @@ class Gemma4AudioParityTest {
         MediaProcessor images = new Gemma4MultimodalProcessor().forModel(visionOnly, Optional.empty());
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
                 () -> images.placeholderText("audio", 0));
-        assertTrue(refused.getMessage().contains("no audio_config") && refused.getMessage().contains("images only"),
+        assertTrue(refused.getMessage().contains("no audio_config") && refused.getMessage().contains("images and videos only"),
                 refused.getMessage());
         assertEquals("<|audio|>", processor.placeholderText("audio", 0));
         assertEquals("<|image|>", processor.placeholderText("image", 0));

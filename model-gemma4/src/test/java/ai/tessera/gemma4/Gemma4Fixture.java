@@ -30,6 +30,7 @@ final class Gemma4Fixture {
     static final String MOE = "gemma4_26b_a4b";
     static final String VISION = "gemma4_vision";
     static final String AUDIO = "gemma4_audio";
+    static final String VIDEO = "gemma4_video";
 
     final String name;
     final String configJson;

@@ -150,7 +150,7 @@ class Gemma4VisionParityTest {
                 count.getMessage());
         IllegalArgumentException audio = assertThrows(IllegalArgumentException.class, () -> processor.process(ids,
                 List.of(MediaInput.of("audio", new byte[] {1}, "audio/wav", "a.wav")), Map.of()));
-        assertTrue(audio.getMessage().contains("images only"), audio.getMessage());
+        assertTrue(audio.getMessage().contains("images and videos only"), audio.getMessage());
         IllegalArgumentException tokens = assertThrows(IllegalArgumentException.class,
                 () -> processor.process(ids, List.of(png), Map.of("max_soft_tokens", 100)));
         assertTrue(tokens.getMessage().contains("70, 140, 280, 560, 1120"), tokens.getMessage());
@@ -224,7 +224,7 @@ class Gemma4VisionParityTest {
     }
 
     /** The prompt's multimodal embeddings for the tokens {@code from..to} of the step starting at {@code from}. */
-    private static MultimodalEmbeddings slice(List<MultimodalItem> items, List<Tensor> embeds, int from, int to,
+    static MultimodalEmbeddings slice(List<MultimodalItem> items, List<Tensor> embeds, int from, int to,
                                               int stepOffset) {
         List<Tensor> rows = new ArrayList<>();
         List<Long> indices = new ArrayList<>();
@@ -246,7 +246,7 @@ class Gemma4VisionParityTest {
                 torch.tensor(indices.stream().mapToLong(Long::longValue).toArray()));
     }
 
-    private static ForwardBatch withMultimodal(ForwardBatch batch, MultimodalEmbeddings mm) {
+    static ForwardBatch withMultimodal(ForwardBatch batch, MultimodalEmbeddings mm) {
         return new ForwardBatch(batch.inputIds(), batch.positions(), batch.attention(), batch.kvCache(),
                 batch.logitsIndices(), mm);
     }

@@ -28,4 +28,16 @@ public interface MediaProcessor {
      *                                  the placeholders; the message names the item and expected vs actual values
      */
     MultimodalPrompt process(int[] promptTokenIds, List<MediaInput> media, Map<String, Object> kwargs);
+
+    /**
+     * {@link #process(int[], List, Map)} for processors whose placeholder expansions hold text, which they tokenize
+     * with {@code text} (Gemma 4 writes each video frame's {@code mm:ss} timestamp). The server calls this form; the
+     * default ignores {@code text}.
+     *
+     * @param text the served model's tokenizer (no special tokens added)
+     */
+    default MultimodalPrompt process(int[] promptTokenIds, List<MediaInput> media, Map<String, Object> kwargs,
+                                     TextEncoder text) {
+        return process(promptTokenIds, media, kwargs);
+    }
 }

@@ -17,6 +17,7 @@ import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.media.ImageDecoding;
 import ai.tessera.media.RgbImage;
+import ai.tessera.media.VideoDecoding;
 import ai.tessera.nn.ForwardScope;
 import org.bytedeco.pytorch.Tensor;
 import org.bytedeco.pytorch.TensorOptions;
@@ -145,7 +146,7 @@ final class Qwen25VlMediaProcessor implements MediaProcessor {
             fps = UNKNOWN_VIDEO_FPS;
         } else {
             sampledAt = options.fpsOrDefault();
-            VideoFileDecoder.Decoded d = decodeFile(m, s, sampledAt);
+            VideoDecoding.Decoded d = decodeFile(m, s, sampledAt);
             frames = d.frames();
             fps = FrameSampler.sampledFps(d.indices().length, d.header().frames(), d.header().fps());
         }
@@ -166,9 +167,9 @@ final class Qwen25VlMediaProcessor implements MediaProcessor {
         }
     }
 
-    private VideoFileDecoder.Decoded decodeFile(MediaInput m, VisionSettings s, double fps) {
+    private VideoDecoding.Decoded decodeFile(MediaInput m, VisionSettings s, double fps) {
         try {
-            return VideoFileDecoder.decode(m.data().get(0), m.source(), maxPixels,
+            return VideoDecoding.decode(m.data().get(0), m.source(), maxPixels,
                     h -> FrameSampler.indices(h.frames(), h.fps(), fps, s.temporalPatchSize(), s.minFrames(),
                             s.maxFrames(), m.source()));
         } catch (LinkageError e) {

@@ -10,21 +10,22 @@ import java.util.stream.IntStream;
 
 import ai.tessera.media.ImageDecoding;
 import ai.tessera.media.RgbImage;
+import ai.tessera.media.VideoDecoding;
 import org.junit.jupiter.api.Test;
 
 /**
- * FFmpeg decoding of the reference clip (10 frames of 84x56 at 2.5 fps, made from the {@code seq_*.png} frames):
+ * {@link VideoDecoding} (shared in runtime-core) on the reference clip (10 frames of 84x56 at 2.5 fps, made from the {@code seq_*.png} frames):
  * losslessly coded (FFV1 in Matroska) it must give back the PNG frames exactly; as H.264 in MP4 it must give the
  * frames back close to them (lossy).
  */
 class VideoFileDecoderTest {
-    private static final VideoFileDecoder.Selection ALL = h -> IntStream.range(0, h.frames()).toArray();
+    private static final VideoDecoding.Selection ALL = h -> IntStream.range(0, h.frames()).toArray();
 
     @Test
     void losslessFileGivesBackItsFrames() {
-        VideoFileDecoder.Decoded d = VideoFileDecoder.decode(ProcessorFixture.input("seq.mkv"), "seq.mkv", Long.MAX_VALUE,
+        VideoDecoding.Decoded d = VideoDecoding.decode(ProcessorFixture.input("seq.mkv"), "seq.mkv", Long.MAX_VALUE,
                 ALL);
-        assertEquals(new VideoFileDecoder.Header(84, 56, 10, 2.5), d.header());
+        assertEquals(new VideoDecoding.Header(84, 56, 10, 2.5), d.header());
         assertEquals(10, d.frames().size());
         for (int i = 0; i < 10; i++) {
             assertArrayEquals(png(i).rgb(), d.frames().get(i).rgb(), "frame " + i);
@@ -34,7 +35,7 @@ class VideoFileDecoderTest {
     @Test
     void decodesOnlyTheSelectedFrames() {
         int[] pick = {0, 2, 5, 7};
-        VideoFileDecoder.Decoded d = VideoFileDecoder.decode(ProcessorFixture.input("seq.mkv"), "seq.mkv", Long.MAX_VALUE,
+        VideoDecoding.Decoded d = VideoDecoding.decode(ProcessorFixture.input("seq.mkv"), "seq.mkv", Long.MAX_VALUE,
                 h -> pick);
         assertArrayEquals(pick, d.indices());
         for (int k = 0; k < pick.length; k++) {
@@ -49,9 +50,9 @@ class VideoFileDecoderTest {
      */
     @Test
     void lossyMp4DecodesCloseToItsFrames() {
-        VideoFileDecoder.Decoded d = VideoFileDecoder.decode(ProcessorFixture.input("seq.mp4"), "seq.mp4", Long.MAX_VALUE,
+        VideoDecoding.Decoded d = VideoDecoding.decode(ProcessorFixture.input("seq.mp4"), "seq.mp4", Long.MAX_VALUE,
                 ALL);
-        assertEquals(new VideoFileDecoder.Header(84, 56, 10, 2.5), d.header());
+        assertEquals(new VideoDecoding.Header(84, 56, 10, 2.5), d.header());
         for (int i = 0; i < 10; i++) {
             byte[] expected = png(i).rgb();
             byte[] actual = d.frames().get(i).rgb();
@@ -67,14 +68,14 @@ class VideoFileDecoderTest {
     @Test
     void framesAboveThePixelLimitAreRefusedBeforeDecoding() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VideoFileDecoder.decode(ProcessorFixture.input("seq.mkv"), "clip.mkv", 4000, ALL));
+                () -> VideoDecoding.decode(ProcessorFixture.input("seq.mkv"), "clip.mkv", 4000, ALL));
         assertTrue(e.getMessage().contains("clip.mkv is 84x56 = 4704 pixels per frame; at most 4000"), e.getMessage());
     }
 
     @Test
     void bytesThatAreNoVideoAreRefusedNamingTheSource() {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-                () -> VideoFileDecoder.decode("not a video at all".getBytes(), "upload.bin", Long.MAX_VALUE, ALL));
+                () -> VideoDecoding.decode("not a video at all".getBytes(), "upload.bin", Long.MAX_VALUE, ALL));
         assertTrue(e.getMessage().contains("upload.bin"), e.getMessage());
     }
 

@@ -60,7 +60,7 @@ final class ChatCompletions {
             MediaRequest mediaRequest = MediaRequest.read(chat, body, media);
             // one processed prompt per choice: the engine frees each when its request ends
             for (int i = 0; i < n; i++) {
-                processed.add(mediaRequest.process(promptIds));
+                processed.add(mediaRequest.process(promptIds, text -> model.codec().encode(text, false)));
             }
             promptIds = processed.get(0).tokenIds();
         }

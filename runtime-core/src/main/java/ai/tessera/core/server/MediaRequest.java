@@ -7,6 +7,7 @@ import java.util.Map;
 
 import ai.tessera.api.MediaInput;
 import ai.tessera.api.MultimodalPrompt;
+import ai.tessera.api.TextEncoder;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
@@ -64,10 +65,14 @@ final class MediaRequest {
         return fetcher.fetch(part.modality(), url.asText());
     }
 
-    /** The prompt with its media processed; a fresh one per call (each engine request owns and frees its own). */
-    MultimodalPrompt process(int[] promptIds) {
+    /**
+     * The prompt with its media processed; a fresh one per call (each engine request owns and frees its own).
+     *
+     * @param text the model's tokenizer, for processors that write text into placeholder expansions
+     */
+    MultimodalPrompt process(int[] promptIds, TextEncoder text) {
         try {
-            return support.processor().process(promptIds, inputs, kwargs);
+            return support.processor().process(promptIds, inputs, kwargs, text);
         } catch (IllegalArgumentException e) {
             throw OpenAiException.badRequest("messages", "The media could not be processed: " + e.getMessage());
         }

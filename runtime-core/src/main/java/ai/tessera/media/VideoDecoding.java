@@ -1,4 +1,4 @@
-package ai.tessera.qwen25vl.processor;
+package ai.tessera.media;
 
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_alloc;
 import static org.bytedeco.ffmpeg.global.avcodec.av_packet_free;
@@ -38,7 +38,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
-import ai.tessera.media.RgbImage;
 import org.bytedeco.ffmpeg.avcodec.AVCodec;
 import org.bytedeco.ffmpeg.avcodec.AVCodecContext;
 import org.bytedeco.ffmpeg.avcodec.AVCodecParameters;
@@ -54,11 +53,13 @@ import org.bytedeco.javacpp.IntPointer;
 import org.bytedeco.javacpp.PointerPointer;
 
 /**
- * Decodes a video file (MP4, Matroska, WebM, AVI... whatever FFmpeg reads) into RGB frames: a first pass counts the
- * frames and reads the frame rate, the caller picks the frames to keep, a second pass decodes and converts only
- * those (so a long video never sits in memory whole). FFmpeg reads from a temporary file holding the bytes.
+ * Decodes a video into RGB frames for the processors of every model bundle. A file (MP4, Matroska, WebM, AVI...
+ * whatever FFmpeg reads): a first pass counts the frames and reads the frame rate, the caller picks the frames to
+ * keep, a second pass decodes and converts only those (so a long video never sits in memory whole); FFmpeg reads from
+ * a temporary file holding the bytes. A video given as a list of encoded frame images ({@link #decodeFrames}): the
+ * frame rate is unknown (0), the caller picks frames the same way and only those are decoded.
  */
-final class VideoFileDecoder {
+public final class VideoDecoding {
     /** Linux's EAGAIN: the natives on the class path are built for linux-x86_64 only. */
     private static final int EAGAIN = 11;
 
@@ -66,23 +67,39 @@ final class VideoFileDecoder {
         av_log_set_level(AV_LOG_ERROR);
     }
 
-    /** What the header and the first pass tell. */
-    record Header(int width, int height, int frames, double fps) {
+    /**
+     * What the header and the first pass tell.
+     *
+     * @param fps the frame rate, 0 when unknown (frames given as images)
+     */
+    public record Header(int width, int height, int frames, double fps) {
+        /** Whether the frame rate is known. */
+        public boolean hasFps() {
+            return fps > 0;
+        }
     }
 
-    /** Picks the frames to decode from the header. */
-    interface Selection {
+    /** Picks the frames to decode from the header: indices in increasing order, each in {@code [0, frames)}. */
+    @FunctionalInterface
+    public interface Selection {
         int[] indices(Header header);
     }
 
     /** The kept frames (in {@code indices} order) with the header they were picked from. */
-    record Decoded(Header header, int[] indices, List<RgbImage> frames) {
+    public record Decoded(Header header, int[] indices, List<RgbImage> frames) {
     }
 
-    private VideoFileDecoder() {
+    private VideoDecoding() {
     }
 
-    static Decoded decode(byte[] data, String source, long maxPixelsPerFrame, Selection selection) {
+    /**
+     * Decodes the selected frames of a video file.
+     *
+     * @throws IllegalArgumentException when the bytes are no readable video, a frame exceeds
+     *                                  {@code maxPixelsPerFrame}, or the selection is out of range; the message names
+     *                                  {@code source}
+     */
+    public static Decoded decode(byte[] data, String source, long maxPixelsPerFrame, Selection selection) {
         Path file = null;
         try {
             file = Files.createTempFile("tessera-video-", ".bin");
@@ -93,7 +110,7 @@ final class VideoFileDecoder {
                         + header.height() + " = " + (long) header.width() * header.height() + " pixels per frame; at most "
                         + maxPixelsPerFrame + " are accepted");
             }
-            int[] indices = selection.indices(header);
+            int[] indices = checked(selection.indices(header), header, source);
             return new Decoded(header, indices, frames(file, source, header, indices));
         } catch (IOException e) {
             throw new UncheckedIOException("cannot stage the video from " + source + " for decoding", e);
@@ -106,6 +123,50 @@ final class VideoFileDecoder {
                 }
             }
         }
+    }
+
+    /**
+     * Decodes the selected frames of a video given as encoded images (PNG, JPEG... as {@link ImageDecoding} reads
+     * them), one per frame; the header has the first frame's size, the frame count and fps 0 (unknown).
+     *
+     * @throws IllegalArgumentException when a frame cannot be decoded, exceeds {@code maxPixelsPerFrame}, differs in
+     *                                  size from the first, or the selection is out of range
+     */
+    public static Decoded decodeFrames(List<byte[]> images, String source, long maxPixelsPerFrame,
+                                       Selection selection) {
+        if (images.isEmpty()) {
+            throw new IllegalArgumentException("the video from " + source + " has no frames");
+        }
+        RgbImage first = ImageDecoding.decode(images.get(0), source + " frame 0", maxPixelsPerFrame);
+        Header header = new Header(first.width(), first.height(), images.size(), 0);
+        int[] indices = checked(selection.indices(header), header, source);
+        List<RgbImage> frames = new ArrayList<>(indices.length);
+        for (int index : indices) {
+            RgbImage frame = index == 0 ? first
+                    : ImageDecoding.decode(images.get(index), source + " frame " + index, maxPixelsPerFrame);
+            if (frame.width() != first.width() || frame.height() != first.height()) {
+                throw new IllegalArgumentException("the frames of the video from " + source + " differ in size: frame 0"
+                        + " is " + first.width() + "x" + first.height() + ", frame " + index + " is " + frame.width()
+                        + "x" + frame.height());
+            }
+            frames.add(frame);
+        }
+        return new Decoded(header, indices, frames);
+    }
+
+    private static int[] checked(int[] indices, Header header, String source) {
+        int previous = -1;
+        for (int index : indices) {
+            if (index <= previous || index >= header.frames()) {
+                throw new IllegalArgumentException("cannot pick frames " + java.util.Arrays.toString(indices)
+                        + " of the video from " + source + ": they must increase within [0, " + header.frames() + ")");
+            }
+            previous = index;
+        }
+        if (indices.length == 0) {
+            throw new IllegalArgumentException("no frame of the video from " + source + " was picked");
+        }
+        return indices.clone();
     }
 
     /** The first pass: size and frame rate from the stream, frames by counting the stream's packets. */
