@@ -9,7 +9,8 @@
 #             --strip-debug --no-header-files --no-man-pages, libjvm.so stripped; modules stored uncompressed
 #             (--compress=0), which the payload's xz squeezes better than jlink's zip; no X11/sound/splash natives
 #   natives/  the JNI glue of JavaCPP's GPU build of PyTorch (libjnitorch*.so: libtorch itself is the machine's
-#             PyTorch), of the CUDA preset's libraries in CUDA_JNI (not NPP, cuFFT, cuSOLVER...), and OpenBLAS
+#             PyTorch), of the CUDA preset's libraries in CUDA_JNI (those libtorch's CUDA presets inherit: cuSPARSE,
+#             cuSOLVER, CUPTI are loaded by torch_cuda; not NPP or cuFFT), and OpenBLAS
 #   app/      lib/ (the launcher's class path) without the CPU libtorch, the OpenBLAS jar (in natives/), FFmpeg
 #             (no video on the GPU runs), other platforms' natives of DJL tokenizers and JNA; bundles/; the
 #             tessera script; tools/reference/*.py (for --compare-hf). Every jar is rewritten stored (no deflate):
@@ -23,7 +24,7 @@ M2=${M2_REPO:-$HOME/.m2/repository}
 PT_VERSION=${PT_VERSION:-2.10.0-1.5.13}
 CUDA_PRESET=${CUDA_PRESET:-13.1-9.19-1.5.13}
 OPENBLAS=${OPENBLAS:-0.3.31-1.5.13}
-CUDA_JNI=${CUDA_JNI:-cudart nvrtc cublas curand cudnn nvml}
+CUDA_JNI=${CUDA_JNI:-cudart nvrtc cublas curand cudnn nvml cusparse cusolver cupti}
 JRE_MODULES=${JRE_MODULES:-java.base,java.logging,java.xml,java.desktop,java.naming,java.management,java.sql,java.net.http,jdk.unsupported,jdk.zipfs,jdk.crypto.ec}
 XZ_LEVEL=${XZ_LEVEL:-9}
 [ -f lib/launcher-0.1.0-SNAPSHOT.jar ] || { echo "pack-tessera: build first (./mvnw -q install -DskipTests)" >&2; exit 1; }

@@ -10,7 +10,7 @@
         prefill and decode tokens/s of transformers in bfloat16 on CUDA with random weights (speed does not depend
         on the values), the same shapes that `tessera bench` measures. Vision-language configs run their language
         model: Qwen2.5-VL through AutoModelForImageTextToText, Phi4ForCausalLMV (whose composite transformers lacks)
-        as the Phi3ForCausalLM it wraps.
+        as the Phi3ForCausalLM it wraps, Phi4MMForCausalLM (original layout) as the Phi3ForCausalLM of its base decoder.
     gpu_check.py vision-bench --config CONFIG.json --image-size 1024x1024 --batch-sizes 1,8 --out OUT.json
         images/s of the vision encoder alone in bfloat16 on CUDA, random weights and pixels (Qwen2.5-VL's windowed
         ViT with its merger; SigLIP2 NaFlex for Phi4ForCausalLMV)
@@ -98,6 +98,11 @@ def language_model(config_dict):
     fields = {k: v for k, v in config_dict.items() if k not in ("architectures", "auto_map")}
     if config_dict.get("architectures", [""])[0] == "Phi4ForCausalLMV":
         fields = {k: v for k, v in fields.items() if not k.startswith("mm_") and k != "vision_config"}
+        fields["model_type"] = "phi3"
+    elif config_dict.get("architectures", [""])[0] == "Phi4MMForCausalLM":
+        # text requests run the base Phi-3 decoder (no LoRA adapter): transformers' Phi3ForCausalLM of the same shapes
+        towers = ("embd_layer", "audio_processor", "vision_lora", "speech_lora", "img_processor")
+        fields = {k: v for k, v in fields.items() if k not in towers}
         fields["model_type"] = "phi3"
     config = AutoConfig.for_model(**fields)
     with torch.device("cuda"):  # random init on the GPU: minutes faster than on the CPU for billions of weights

@@ -162,6 +162,21 @@ class CliProcessTest {
         assertTrue(refused.err().contains("--rows takes decode,serve,prefill,vision or all, got 'fast'"), refused.err());
     }
 
+    /**
+     * The batch-size table with {@code --compare-hf} where transformers cannot run (no torch here): the failure is
+     * reported with the script's own last output, and Tessera is still measured.
+     */
+    @Test
+    void benchWithAFailingBaselineStillMeasuresTessera() throws Exception {
+        Path demo = Artifacts.ROOT.resolve("demo-model/tessera-demo");
+        Result r = run("bench", "--model", demo.toString(), "--load-format", "dummy", "--batch-sizes", "1",
+                "--input-len", "8", "--output-len", "3", "--compare-hf");
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.err().contains("the transformers baseline failed") && r.err().contains("Its last output:")
+                && r.err().contains("continuing without the transformers comparison"), r.err());
+        assertTrue(r.out().matches("(?s).*\\n\\s+1\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\s+[0-9.]+\\n.*"), r.out());
+    }
+
     /** The vision row on a tiny Qwen2.5-VL: images/s of the processor and encoder for each image count. */
     @Test
     void benchVisionRowOnATinyQwen25Vl(@TempDir Path model) throws Exception {

@@ -151,9 +151,19 @@ final class BenchCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         List<ThroughputBenchmark.Run> runs = new ArrayList<>();
         TokenizerCodec codecToClose = null;
-        JsonNode hf = compareHf ? HfBaseline.measure(modelOptions.modelDir, batchSizes, inputLen, outputLen) : null;
-        JsonNode hfVision = compareHf && encoderBatchSizes != null
-                ? HfBaseline.measureVision(modelOptions.modelDir, encoderBatchSizes, imageSize) : null;
+        JsonNode hf = null;
+        JsonNode hfVision = null;
+        if (compareHf) {
+            // a failed baseline is reported and Tessera is still measured
+            try {
+                hf = HfBaseline.measure(modelOptions.modelDir, batchSizes, inputLen, outputLen);
+                hfVision = encoderBatchSizes != null
+                        ? HfBaseline.measureVision(modelOptions.modelDir, encoderBatchSizes, imageSize) : null;
+            } catch (IllegalStateException failed) {
+                spec.commandLine().getErr().println("tessera bench: " + failed.getMessage()
+                        + "\ncontinuing without the transformers comparison");
+            }
+        }
         java.util.Map<Integer, Double> encoderImagesPerSecond = java.util.Map.of();
         List<List<ThroughputBenchmark.Run>> comparedRuns = new ArrayList<>();
         List<String> comparedPaths = new ArrayList<>();

@@ -118,16 +118,24 @@ final class HfBaseline {
                 "--batch-sizes", Arrays.stream(batchSizes).mapToObj(Integer::toString).collect(Collectors.joining(",")),
                 "--out", result.toString()));
         command.addAll(List.of(more));
-        Process python = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-        if (!python.waitFor(30, TimeUnit.MINUTES) || python.exitValue() != 0) {
-            python.destroyForcibly();
-            throw new IllegalStateException("the transformers baseline failed (" + String.join(" ", command)
-                    + "); it needs python3 with torch, transformers and a CUDA device");
+        Path log = Files.createTempFile("tessera-hf-bench-", ".log");
+        try {
+            Process python = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            if (!python.waitFor(30, TimeUnit.MINUTES) || python.exitValue() != 0) {
+                python.destroyForcibly();
+                // the script's last lines say why (a missing module, an unknown config, out of memory...)
+                List<String> lines = Files.readAllLines(log, StandardCharsets.UTF_8);
+                String tail = String.join("\n  ", lines.subList(Math.max(0, lines.size() - 8), lines.size()));
+                throw new IllegalStateException("the transformers baseline failed (" + String.join(" ", command)
+                        + "); it needs python3 with torch, transformers and a CUDA device. Its last output:\n  " + tail);
+            }
+            JsonNode hf = new ObjectMapper().readTree(Files.readString(result, StandardCharsets.UTF_8));
+            Files.deleteIfExists(result);
+            return hf;
+        } finally {
+            Files.deleteIfExists(log);
         }
-        JsonNode hf = new ObjectMapper().readTree(Files.readString(result, StandardCharsets.UTF_8));
-        Files.deleteIfExists(result);
-        return hf;
     }
 
     /** transformers' figures beside Tessera's, with the ratio. */
