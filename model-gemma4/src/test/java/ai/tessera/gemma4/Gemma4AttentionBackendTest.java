@@ -85,8 +85,8 @@ class Gemma4AttentionBackendTest {
         try (LoadedModel model = new Gemma4ForCausalLM().load(context);
              PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), 4, 16, platform.device());
              PointerScope scope = new PointerScope()) {
-            float[] logits = Gemma4ParityTest.forwardLast(model, cache,
-                    new Gemma4ParityTest.SequenceStep(prompt.inputIds(), 0, new long[] {2, 0, 1}));
+            float[] logits = PagedSteps.forwardLast(model, cache,
+                    new PagedSteps.SequenceStep(prompt.inputIds(), 0, new long[] {2, 0, 1}));
             Gemma4ParityTest.compareSubset("sdpa everywhere", logits, fixture.lastSubset(), prompt.lastSubset());
         }
     }

@@ -69,12 +69,12 @@ class Gemma4AudioConfigTest {
         assertTrue(image.getMessage().contains("no vision_config") && image.getMessage().contains("audio only"),
                 image.getMessage());
         MediaInput wav = MediaInput.of("audio", Gemma4Fixture.resource("gemma4_audio_a.wav"), "audio/wav", "a.wav");
-        try (var prompt = media.process(new int[] {2, Gemma4AudioParityTest.AUDIO, 5}, List.of(wav), Map.of())) {
+        try (var prompt = media.process(new int[] {2, Gemma4TokenIds.AUDIO, 5}, List.of(wav), Map.of())) {
             assertEquals(1, prompt.items().size());
             assertEquals(13, prompt.items().get(0).length());
             assertEquals(3 - 1 + 1 + 13 + 1, prompt.tokenIds().length, "the placeholder becomes <|audio> + 13 + <audio|>");
-            assertEquals(Gemma4AudioParityTest.BOA, prompt.tokenIds()[1]);
-            assertEquals(Gemma4AudioParityTest.EOA, prompt.tokenIds()[15]);
+            assertEquals(Gemma4TokenIds.BOA, prompt.tokenIds()[1]);
+            assertEquals(Gemma4TokenIds.EOA, prompt.tokenIds()[15]);
             assertFalse(prompt.items().get(0).contentHash().isEmpty());
         }
     }

@@ -14,33 +14,26 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 
 import javax.sound.sampled.AudioFormat;
 import javax.sound.sampled.AudioInputStream;
 import javax.sound.sampled.AudioSystem;
 import javax.sound.sampled.UnsupportedAudioFileException;
 
-import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.MediaInput;
 import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.ModelConfig;
 import ai.tessera.api.ModelLoadException;
-import ai.tessera.api.MultimodalEmbeddings;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
-import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.media.AudioDecoding;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.Parity;
-import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -57,38 +50,20 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Gemma4AudioParityTest {
-    private static final double TOLERANCE = Parity.TOLERANCE;
-    private static final int BLOCK_SIZE = 16;
-    private static final int NUM_BLOCKS = 24;
-    private static final long[] BLOCKS = {11, 3, 14, 0, 7, 9, 1, 20, 17, 5, 12, 2, 8, 15};
-    static final int IMAGE = 258880;
-    static final int BOI = 255999;
-    static final int EOI = 258882;
-    static final int AUDIO = 258881;
-    static final int BOA = 256000;
-    static final int EOA = 258883;
-
-    private final CpuPlatform cpu = new CpuPlatform();
-    private final Map<String, String> report = new TreeMap<>();
+    private Gemma4Reference reference;
     private Gemma4Fixture fixture;
-    private PrngWeightSource weights;
     private Gemma4CausalLm model;
-    private MediaProcessor processor;
 
     @BeforeAll
     void load() throws ModelLoadException {
-        fixture = Gemma4Fixture.load(Gemma4Fixture.AUDIO);
-        weights = new PrngWeightSource(fixture.parameterShapes());
-        ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
-        model = (Gemma4CausalLm) new Gemma4ForConditionalGeneration().load(new ReferenceModelContext(config, weights,
-                cpu, ScalarType.Float));
-        processor = new Gemma4MultimodalProcessor().forModel(config, Optional.empty());
+        reference = Gemma4Reference.load(Gemma4Fixture.AUDIO, "gemma4 audio parity");
+        fixture = reference.fixture();
+        model = reference.model();
     }
 
     @AfterAll
     void close() {
-        model.close();
-        report.forEach((key, line) -> System.out.println("[gemma4 audio parity] " + key + ": " + line));
+        reference.close();
     }
 
     /** The clip's samples as soundfile reads 16-bit PCM (int16 / 32768), read with the JDK's WAV reader. */
@@ -112,7 +87,7 @@ class Gemma4AudioParityTest {
 
     @Test
     void loadsEveryTransformersTensorWithItsShape() {
-        assertEquals(fixture.parameterShapes().keySet(), weights.loaded(),
+        assertEquals(fixture.parameterShapes().keySet(), reference.weights().loaded(),
                 "the tensors loaded must be exactly the state dict of transformers' model, both towers included");
     }
 
@@ -133,7 +108,7 @@ class Gemma4AudioParityTest {
                 assertEquals(clip.get("valid_frames").asInt(), features.validFrames(), file + ": valid frames");
                 assertEquals(clip.get("num_soft_tokens").asInt(),
                         Gemma4AudioFeatureExtractor.softTokens(features.validFrames()), file + ": soft tokens");
-                double delta = compareRows(file + " log-mel features", rows(features.features()),
+                double delta = Parity.compareRows(file + " log-mel features", Parity.rows(features.features()),
                         fixture.matrix(clip.get("features")));
                 maxDelta = Math.max(maxDelta, delta);
                 clips.append(String.format("%s %d samples → %d frames (%d valid), %d tokens, max |Δ| %.3g; ", file,
@@ -141,7 +116,7 @@ class Gemma4AudioParityTest {
                         clip.get("num_soft_tokens").asInt(), delta));
             }
         }
-        report.put("features", clips + String.format("overall max |Δ| %.3g", maxDelta));
+        reference.report("features", clips + String.format("overall max |Δ| %.3g", maxDelta));
     }
 
     @Test
@@ -170,33 +145,33 @@ class Gemma4AudioParityTest {
                         ScalarType.Float, new Gemma4AudioModel.Tap() {
                             @Override
                             public void subsampled(Tensor hidden) {
-                                subsampled.add(rows(hidden));
+                                subsampled.add(Parity.rows(hidden));
                             }
 
                             @Override
                             public void layerOutput(int layer, Tensor hidden) {
-                                layers.add(rows(hidden));
+                                layers.add(Parity.rows(hidden));
                             }
 
                             @Override
                             public void towerOutput(Tensor hidden) {
-                                out.add(rows(hidden));
+                                out.add(Parity.rows(hidden));
                             }
                         });
-                maxDelta = Math.max(maxDelta, compareRows(file + " subsampling", subsampled.get(0),
+                maxDelta = Math.max(maxDelta, Parity.compareRows(file + " subsampling", subsampled.get(0),
                         fixture.matrix(tower.get("subsample"))));
                 assertEquals(tower.get("layer_out").size(), layers.size(), file + ": layers");
                 for (int l = 0; l < layers.size(); l++) {
-                    maxDelta = Math.max(maxDelta, compareRows(file + " layer " + l, layers.get(l),
+                    maxDelta = Math.max(maxDelta, Parity.compareRows(file + " layer " + l, layers.get(l),
                             fixture.matrix(tower.get("layer_out").get(l))));
                 }
-                maxDelta = Math.max(maxDelta, compareRows(file + " output_proj", out.get(0),
+                maxDelta = Math.max(maxDelta, Parity.compareRows(file + " output_proj", out.get(0),
                         fixture.matrix(tower.get("tower_out"))));
-                maxDelta = Math.max(maxDelta, compareRows(file + " embed_audio", rows(embeds),
+                maxDelta = Math.max(maxDelta, Parity.compareRows(file + " embed_audio", Parity.rows(embeds),
                         fixture.matrix(tower.get("audio_features"))));
             }
         }
-        report.put("tower: subsampling, every conformer layer, output_proj, embed_audio (3 clips)",
+        reference.report("tower: subsampling, every conformer layer, output_proj, embed_audio (3 clips)",
                 String.format("max |Δ| %.3g", maxDelta));
     }
 
@@ -211,12 +186,12 @@ class Gemma4AudioParityTest {
         ai.tessera.api.WeightSource bf16 = new ai.tessera.api.WeightSource() {
             @Override
             public Tensor load(String name, long... shape) throws ModelLoadException {
-                return weights.load(name, shape).to(ScalarType.BFloat16);
+                return reference.weights().load(name, shape).to(ScalarType.BFloat16);
             }
 
             @Override
             public java.util.Set<String> names() {
-                return weights.names();
+                return reference.weights().names();
             }
         };
         double worst = 0;
@@ -231,7 +206,7 @@ class Gemma4AudioParityTest {
                             Gemma4AudioModel.Tap.NONE);
                     assertEquals(ScalarType.BFloat16.toString(), out.scalar_type().toString(), file);
                     float[][] expected = fixture.matrix(entry.get("audio_features"));
-                    float[][] actual = rows(out.to(ScalarType.Float));
+                    float[][] actual = Parity.rows(out.to(ScalarType.Float));
                     assertEquals(expected.length, actual.length, file + ": rows");
                     double diff = 0;
                     double norm = 0;
@@ -247,46 +222,13 @@ class Gemma4AudioParityTest {
                 }
             }
         }
-        report.put("tower in bfloat16 vs transformers' float32", String.format("relative error ≤ %.3g", worst));
-    }
-
-    /** The prompt as the chat template writes it: one placeholder per image and per clip. */
-    static int[] collapsed(long[] expanded) {
-        List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < expanded.length; i++) {
-            if (expanded[i] == BOI || expanded[i] == BOA) {
-                long end = expanded[i] == BOI ? EOI : EOA;
-                ids.add(expanded[i] == BOI ? IMAGE : AUDIO);
-                while (expanded[i] != end) {
-                    i++;
-                }
-            } else {
-                ids.add((int) expanded[i]);
-            }
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    static List<MediaInput> media(JsonNode prompt) {
-        List<MediaInput> media = new ArrayList<>();
-        for (JsonNode m : prompt.get("media")) {
-            String file = m.get("file").asText();
-            String modality = m.get("modality").asText();
-            media.add(MediaInput.of(modality, Gemma4Fixture.resource(file), modality.equals("audio") ? "audio/wav"
-                    : "image/png", file));
-        }
-        return media;
-    }
-
-    private MultimodalPrompt process(JsonNode prompt) {
-        return processor.process(collapsed(FixtureJson.longs(prompt.get("input_ids"))), media(prompt),
-                Map.of("max_soft_tokens", fixture.root.get("max_soft_tokens").asInt()));
+        reference.report("tower in bfloat16 vs transformers' float32", String.format("relative error ≤ %.3g", worst));
     }
 
     @Test
     void processorExpandsEachPlaceholderAsGemma4ProcessorDoes() {
         for (JsonNode prompt : fixture.root.get("prompts")) {
-            try (MultimodalPrompt processed = process(prompt)) {
+            try (MultimodalPrompt processed = reference.process(prompt)) {
                 assertArrayEquals(FixtureJson.longs(prompt.get("input_ids")),
                         Arrays.stream(processed.tokenIds()).asLongStream().toArray());
                 JsonNode media = prompt.get("media");
@@ -304,14 +246,15 @@ class Gemma4AudioParityTest {
     @Test
     void processorRefusesMismatchedOrMissingAudio() throws ModelLoadException {
         JsonNode prompt = fixture.root.get("prompts").get(0);
-        int[] ids = collapsed(FixtureJson.longs(prompt.get("input_ids")));
+        int[] ids = Gemma4TokenIds.collapsed(FixtureJson.longs(prompt.get("input_ids")));
         MediaInput wav = MediaInput.of("audio", Gemma4Fixture.resource("gemma4_audio_a.wav"), "audio/wav", "a.wav");
         IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
-                () -> processor.process(ids, List.of(wav, wav), Map.of()));
+                () -> reference.processor().process(ids, List.of(wav, wav), Map.of()));
         assertTrue(count.getMessage().contains("1 audio placeholder(s)") && count.getMessage().contains("2 audio"),
                 count.getMessage());
-        IllegalArgumentException notAudio = assertThrows(IllegalArgumentException.class, () -> processor.process(ids,
-                List.of(MediaInput.of("audio", new byte[] {1, 2, 3}, "audio/wav", "junk.wav")), Map.of()));
+        IllegalArgumentException notAudio = assertThrows(IllegalArgumentException.class,
+                () -> reference.processor().process(ids, List.of(MediaInput.of("audio", new byte[] {1, 2, 3},
+                        "audio/wav", "junk.wav")), Map.of()));
         assertTrue(notAudio.getMessage().contains("junk.wav"), notAudio.getMessage());
         // the vision fixture's checkpoint has audio_config null: audio is refused, naming why
         ModelConfig visionOnly = HfConfigLoader.fromJson(Gemma4Fixture.load(Gemma4Fixture.VISION).configJson, null);
@@ -320,38 +263,8 @@ class Gemma4AudioParityTest {
                 () -> images.placeholderText("audio", 0));
         assertTrue(refused.getMessage().contains("no audio_config") && refused.getMessage().contains("images and videos only"),
                 refused.getMessage());
-        assertEquals("<|audio|>", processor.placeholderText("audio", 0));
-        assertEquals("<|image|>", processor.placeholderText("image", 0));
-    }
-
-    private static MultimodalEmbeddings slice(List<MultimodalItem> items, List<Tensor> embeds, int from, int to) {
-        List<Tensor> rows = new ArrayList<>();
-        List<Long> indices = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            MultimodalItem item = items.get(i);
-            int lo = Math.max(from, item.offset());
-            int hi = Math.min(to, item.offset() + item.length());
-            if (lo < hi) {
-                rows.add(embeds.get(i).narrow(0, lo - item.offset(), hi - lo));
-                for (int t = lo; t < hi; t++) {
-                    indices.add((long) (t - from));
-                }
-            }
-        }
-        if (rows.isEmpty()) {
-            return null;
-        }
-        return new MultimodalEmbeddings(torch.cat(new TensorVector(rows.toArray(new Tensor[0])), 0),
-                torch.tensor(indices.stream().mapToLong(Long::longValue).toArray()));
-    }
-
-    private float[][] step(PagedKvCache cache, long[] tokens, int from, int to, List<MultimodalItem> items,
-                           List<Tensor> embeds, long[] logitsIndices) {
-        ForwardBatch batch = Gemma4ParityTest.batch(cache, List.of(new Gemma4ParityTest.SequenceStep(
-                Arrays.copyOf(tokens, to), from, BLOCKS)), logitsIndices);
-        Tensor logits = model.forward(new ForwardBatch(batch.inputIds(), batch.positions(), batch.attention(),
-                batch.kvCache(), batch.logitsIndices(), slice(items, embeds, from, to)));
-        return rows(logits);
+        assertEquals("<|audio|>", reference.processor().placeholderText("audio", 0));
+        assertEquals("<|image|>", reference.processor().placeholderText("image", 0));
     }
 
     @Test
@@ -371,12 +284,13 @@ class Gemma4AudioParityTest {
             double prefillDelta = 0;
             double decodeDelta = 0;
             double chunkedDelta = 0;
-            try (MultimodalPrompt processed = process(prompt)) {
-                try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                        cpu.device());
+            try (MultimodalPrompt processed = reference.process(prompt)) {
+                try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
                      PointerScope scope = new PointerScope()) {
                     List<Tensor> embeds = model.embedMultimodal(processed.items());
-                    float[][] rows = step(cache, ids, 0, ids.length, processed.items(), embeds, null);
+                    PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
+                            processed.items(), embeds);
+                    float[][] rows = steps.logits(ids, 0, ids.length, null);
                     for (int t = 0; t < ids.length; t++) {
                         prefillDelta = Math.max(prefillDelta, Parity.compare("prompt " + index + " position " + t,
                                 rows[t], subset, prefillSubset[t], prefillTop5[t], prefillTop5Values[t]));
@@ -390,19 +304,19 @@ class Gemma4AudioParityTest {
                         assertEquals(greedy[s], Parity.argmax(logits), where + ": greedy token");
                         sequence = Parity.append(sequence, greedy[s]);
                         if (s + 1 < greedy.length) {
-                            logits = step(cache, sequence, sequence.length - 1, sequence.length, processed.items(),
-                                    embeds, new long[] {0})[0];
+                            logits = steps.logits(sequence, sequence.length - 1, sequence.length, new long[] {0})[0];
                         }
                     }
                 }
                 // Chunked prefill: the first chunk ends inside the clip, the second carries the rest.
-                try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                        cpu.device());
+                try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
                      PointerScope scope = new PointerScope()) {
                     List<Tensor> embeds = model.embedMultimodal(processed.items());
+                    PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
+                            processed.items(), embeds);
                     int cut = processed.items().get(0).offset() + 7;
-                    float[][] first = step(cache, ids, 0, cut, processed.items(), embeds, null);
-                    float[][] second = step(cache, ids, cut, ids.length, processed.items(), embeds, null);
+                    float[][] first = steps.logits(ids, 0, cut, null);
+                    float[][] second = steps.logits(ids, cut, ids.length, null);
                     for (int t = 0; t < ids.length; t++) {
                         float[] row = t < cut ? first[t] : second[t - cut];
                         chunkedDelta = Math.max(chunkedDelta, Parity.compare("prompt " + index + " chunked position "
@@ -412,32 +326,11 @@ class Gemma4AudioParityTest {
             }
             List<String> media = new ArrayList<>();
             prompt.get("media").forEach(m -> media.add(m.get("modality").asText() + " " + m.get("length").asInt()));
-            report.put("prompt " + index + " (" + String.join(" + ", media) + " soft tokens, " + ids.length
+            reference.report("prompt " + index + " (" + String.join(" + ", media) + " soft tokens, " + ids.length
                     + " tokens)", String.format("prefill max |Δlogit| %.3g, chunked inside the clip %.3g, 64 greedy "
                     + "tokens identical, max |Δlogit| over steps %.3g (transformers' smallest top-2 margin %.3g)",
                     prefillDelta, chunkedDelta, decodeDelta, prompt.get("decode_min_margin").asDouble()));
             index++;
         }
-    }
-
-    private static double compareRows(String where, float[][] actual, float[][] expected) {
-        assertEquals(expected.length, actual.length, where + ": rows");
-        double max = 0;
-        for (int r = 0; r < expected.length; r++) {
-            assertEquals(expected[r].length, actual[r].length, where + ": columns");
-            for (int c = 0; c < expected[r].length; c++) {
-                max = Math.max(max, Math.abs(actual[r][c] - expected[r][c]));
-            }
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δ| " + max + " exceeds " + TOLERANCE);
-        return max;
-    }
-
-    static float[][] rows(Tensor matrix) {
-        float[][] rows = new float[(int) matrix.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Parity.values(matrix.select(0, r));
-        }
-        return rows;
     }
 }

@@ -1,6 +1,5 @@
 package ai.tessera.gemma4;
 
-import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -8,31 +7,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeMap;
-import java.util.concurrent.CompletableFuture;
 
 import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.ForwardBatch;
-import ai.tessera.api.MediaInput;
-import ai.tessera.api.MediaProcessor;
-import ai.tessera.api.ModelConfig;
 import ai.tessera.api.MultimodalEmbeddings;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
-import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.engine.Engine;
-import ai.tessera.core.engine.EngineConfig;
 import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
-import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.kv.PagedKvCache;
-import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.Parity;
-import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
@@ -67,39 +53,23 @@ class Gemma4BidirectionalVisionParityTest {
      * ({@link #decoderWithTransformersImageFeaturesMatchesWithinTheProjectLimit}); the report prints the maxima.
      */
     private static final double LOGIT_TOLERANCE = 2e-4;
-    private static final int BLOCK_SIZE = 16;
-    private static final int NUM_BLOCKS = 24;
-    private static final long[] BLOCKS = {11, 3, 14, 0, 7, 9, 1, 20, 17, 5, 12};
+    /** The first 11 blocks of the shared table: enough for the prefill of either prompt. */
+    private static final long[] BLOCKS = Arrays.copyOf(PagedSteps.BLOCK_TABLE, 11);
 
-    private final CpuPlatform cpu = new CpuPlatform();
-    private final Map<String, String> report = new TreeMap<>();
+    private Gemma4Reference reference;
     private Gemma4Fixture fixture;
-    private ModelConfig config;
     private Gemma4CausalLm model;
-    private MediaProcessor processor;
 
     @BeforeAll
     void load() throws Exception {
-        fixture = Gemma4Fixture.load("gemma4_vision_bidi");
-        config = HfConfigLoader.fromJson(fixture.configJson, null);
-        model = (Gemma4CausalLm) new Gemma4ForConditionalGeneration().load(new ReferenceModelContext(config,
-                new PrngWeightSource(fixture.parameterShapes()), cpu, ScalarType.Float));
-        processor = new Gemma4MultimodalProcessor().forModel(config, Optional.empty());
+        reference = Gemma4Reference.load("gemma4_vision_bidi", "gemma4 bidirectional vision parity");
+        fixture = reference.fixture();
+        model = reference.model();
     }
 
     @AfterAll
     void close() {
-        model.close();
-        report.forEach((key, line) -> System.out.println("[gemma4 bidirectional vision parity] " + key + ": " + line));
-    }
-
-    private MultimodalPrompt process(JsonNode prompt) {
-        List<MediaInput> media = new ArrayList<>();
-        for (JsonNode name : prompt.get("images")) {
-            media.add(MediaInput.of("image", Gemma4Fixture.resource(name.asText()), "image/png", name.asText()));
-        }
-        return processor.process(Gemma4VisionParityTest.collapsed(FixtureJson.longs(prompt.get("input_ids"))), media,
-                Map.of("max_soft_tokens", fixture.root.get("max_soft_tokens").asInt()));
+        reference.close();
     }
 
     @Test
@@ -111,8 +81,7 @@ class Gemma4BidirectionalVisionParityTest {
 
     /** The whole prompt in one step, with each image's span (or none: the causal attention of E2B-like models). */
     private float[][] prefill(long[] ids, List<MultimodalItem> items, List<Tensor> embeds, boolean spans) {
-        try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                cpu.device())) {
+        try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu())) {
             List<AttentionMetadata.Span> imageSpans = new ArrayList<>();
             List<Long> indices = new ArrayList<>();
             for (MultimodalItem item : items) {
@@ -121,21 +90,17 @@ class Gemma4BidirectionalVisionParityTest {
                     indices.add((long) p);
                 }
             }
-            ForwardBatch plain = Gemma4ParityTest.batch(cache, List.of(new Gemma4ParityTest.SequenceStep(ids, 0,
+            ForwardBatch plain = PagedSteps.batch(cache, List.of(new PagedSteps.SequenceStep(ids, 0,
                     BLOCKS)), null);
             AttentionMetadata.Sequence whole = plain.attention().sequences().get(0);
             AttentionMetadata attention = new AttentionMetadata(plain.attention().slotMapping(), List.of(
                     new AttentionMetadata.Sequence(0, ids.length, ids.length, whole.blockTable(), ids.length,
-                            spans ? imageSpans : List.of())), BLOCK_SIZE);
+                            spans ? imageSpans : List.of())), PagedSteps.BLOCK_SIZE);
             MultimodalEmbeddings media = new MultimodalEmbeddings(torch.cat(new TensorVector(embeds.toArray(
                     new Tensor[0])), 0), torch.tensor(indices.stream().mapToLong(Long::longValue).toArray()));
             Tensor logits = model.forward(new ForwardBatch(plain.inputIds(), plain.positions(), attention, cache, null,
                     media));
-            float[][] rows = new float[(int) logits.size(0)][];
-            for (int r = 0; r < rows.length; r++) {
-                rows[r] = Parity.values(logits.select(0, r));
-            }
-            return rows;
+            return Parity.rows(logits);
         }
     }
 
@@ -148,14 +113,14 @@ class Gemma4BidirectionalVisionParityTest {
             float[][] expected = fixture.matrix(prompt.get("prefill_subset"));
             int[][] top5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
             float[][] top5Values = fixture.matrix(prompt.get("prefill_top5_values"));
-            MultimodalPrompt processed = process(prompt);
+            MultimodalPrompt processed = reference.process(prompt);
             try (PointerScope scope = new PointerScope()) {
                 List<Tensor> embeds = model.embedMultimodal(processed.items());
                 float[][] rows = prefill(ids, processed.items(), embeds, true);
                 double max = 0;
                 for (int t = 0; t < ids.length; t++) {
-                    max = Math.max(max, compare("prompt " + index + " position " + t, rows[t], subset, expected[t],
-                            top5[t], top5Values[t]));
+                    max = Math.max(max, Parity.compare("prompt " + index + " position " + t, rows[t], subset,
+                            expected[t], top5[t], top5Values[t], LOGIT_TOLERANCE));
                 }
                 // The causal logits are not transformers' here: the spans are what makes the match.
                 float[][] causal = prefill(ids, processed.items(), embeds, false);
@@ -167,7 +132,7 @@ class Gemma4BidirectionalVisionParityTest {
                 }
                 assertTrue(causalMax > 100 * LOGIT_TOLERANCE, "causal attention over the images would match too: "
                         + causalMax);
-                report.put("prompt " + index + " (" + processed.items().size() + " image(s), " + ids.length
+                reference.report("prompt " + index + " (" + processed.items().size() + " image(s), " + ids.length
                         + " tokens)", String.format("prefill max |Δlogit| %.3g (causal attention instead: %.3g)",
                         max, causalMax));
             } finally {
@@ -193,7 +158,7 @@ class Gemma4BidirectionalVisionParityTest {
             float[][] expected = fixture.matrix(prompt.get("prefill_subset"));
             int[][] top5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
             float[][] top5Values = fixture.matrix(prompt.get("prefill_top5_values"));
-            MultimodalPrompt processed = process(prompt);
+            MultimodalPrompt processed = reference.process(prompt);
             try (PointerScope scope = new PointerScope()) {
                 float[][] features = causalFixture.matrix(samePrompt.get("image_features"));
                 List<Tensor> embeds = new ArrayList<>();
@@ -214,25 +179,12 @@ class Gemma4BidirectionalVisionParityTest {
                             + " with transformers' image features", rows[t], subset, expected[t], top5[t],
                             top5Values[t]));
                 }
-                report.put("prompt " + index + " decoder with transformers' image features",
+                reference.report("prompt " + index + " decoder with transformers' image features",
                         String.format("prefill max |Δlogit| %.3g", max));
             } finally {
                 processed.close();
             }
         }
-    }
-
-    private static double compare(String where, float[] logits, int[] subset, float[] expected, int[] top5,
-                                  float[] top5Values) {
-        double max = 0;
-        for (int j = 0; j < subset.length; j++) {
-            max = Math.max(max, Math.abs(logits[subset[j]] - expected[j]));
-        }
-        for (int j = 0; j < top5.length; j++) {
-            max = Math.max(max, Math.abs(logits[top5[j]] - top5Values[j]));
-        }
-        assertTrue(max <= LOGIT_TOLERANCE, where + ": max |Δlogit| " + max + " exceeds " + LOGIT_TOLERANCE);
-        return max;
     }
 
     /**
@@ -242,41 +194,17 @@ class Gemma4BidirectionalVisionParityTest {
      */
     @Test
     void engineKeepsEachImageInOneChunkAndGreedyTokensMatch() throws Exception {
-        try (Engine engine = Engine.start(model, engineConfig(64))) {
-            List<long[]> expected = new ArrayList<>();
-            List<CompletableFuture<int[]>> results = new ArrayList<>();
-            for (int round = 0; round < 2; round++) {
-                int index = 0;
-                for (JsonNode p : fixture.root.get("prompts")) {
-                    long[] greedy = FixtureJson.longs(p.get("greedy"));
-                    SamplingParams params = SamplingParams.greedy().toBuilder().maxTokens(greedy.length)
-                            .ignoreEos(true).build();
-                    GenerationRequest request = GenerationRequest.of("prompt" + index++ + "-" + round, process(p),
-                            params);
-                    expected.add(greedy);
-                    results.add(CompletableFuture.supplyAsync(() -> engine.complete(request).tokenIds()));
-                }
-            }
-            for (int i = 0; i < results.size(); i++) {
-                assertArrayEquals(Arrays.stream(expected.get(i)).mapToInt(Math::toIntExact).toArray(),
-                        results.get(i).get(), "request " + i);
-            }
-            assertEquals(engine.stats().numBlocks(), engine.stats().freeBlocks(), "every block is free at the end");
+        try (Engine engine = Engine.start(model, GreedyEngineRuns.config(reference.cpu(), 96, 64, 8))) {
+            GreedyEngineRuns.assertEachPromptTwiceGivesTheGreedyTokens(engine, fixture, reference::process);
         }
         JsonNode first = fixture.root.get("prompts").get(0);
-        try (Engine engine = Engine.start(model, engineConfig(32))) {
-            MultimodalPrompt processed = process(first);
+        try (Engine engine = Engine.start(model, GreedyEngineRuns.config(reference.cpu(), 96, 32, 8))) {
+            MultimodalPrompt processed = reference.process(first);
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> engine.generate(
                     GenerationRequest.of("too-long", processed, SamplingParams.greedy())));
             processed.close();
             assertTrue(e.getMessage().contains("image of 63 tokens") && e.getMessage().contains(
                     "--max-num-batched-tokens is 32"), e.getMessage());
         }
-    }
-
-    private EngineConfig engineConfig(int budget) {
-        return EngineConfig.builder().device(cpu.device()).numBlocksOverride(96).maxModelLen(1024)
-                .maxNumBatchedTokens(budget).maxNumSeqs(8).prefixCaching(true).eosTokenIds(Set.of())
-                .samplingDefaults(SamplingParams.greedy()).textDecoder(TextDecoder.NONE).seed(0).build();
     }
 }

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import ai.tessera.api.LoadedModel;
@@ -15,7 +14,6 @@ import ai.tessera.core.engine.Engine;
 import ai.tessera.core.engine.EngineConfig;
 import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
-import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.testing.ReferenceModelContext;
 import org.bytedeco.pytorch.global.torch.ScalarType;
@@ -37,9 +35,7 @@ class Gemma4EngineParityTest {
         CpuPlatform cpu = new CpuPlatform();
         ReferenceModelContext context = new ReferenceModelContext(HfConfigLoader.fromJson(fixture.configJson, null),
                 new PrngWeightSource(fixture.parameterShapes()), cpu, ScalarType.Float);
-        EngineConfig config = EngineConfig.builder().device(cpu.device()).numBlocksOverride(64).maxModelLen(1024)
-                .maxNumBatchedTokens(16).maxNumSeqs(8).prefixCaching(true).eosTokenIds(Set.of())
-                .samplingDefaults(SamplingParams.greedy()).textDecoder(TextDecoder.NONE).seed(0).build();
+        EngineConfig config = GreedyEngineRuns.config(cpu, 64, 16, 8);
         try (LoadedModel model = Gemma4ParityTest.architecture(fixture).load(context);
              Engine engine = Engine.start(model, config)) {
             List<Gemma4Fixture.Prompt> prompts = fixture.prompts();

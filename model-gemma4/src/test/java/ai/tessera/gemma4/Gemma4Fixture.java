@@ -15,6 +15,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import ai.tessera.api.MediaInput;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
@@ -129,6 +130,24 @@ final class Gemma4Fixture {
     }
 
     /** A file of the fixture folder (the test images). */
+    /** A prompt's media: {@code media} with their modality (audio fixture) or else its {@code images}. */
+    static List<MediaInput> media(JsonNode prompt) {
+        List<MediaInput> media = new ArrayList<>();
+        if (prompt.has("media")) {
+            for (JsonNode m : prompt.get("media")) {
+                String file = m.get("file").asText();
+                String modality = m.get("modality").asText();
+                media.add(MediaInput.of(modality, resource(file), modality.equals("audio") ? "audio/wav"
+                        : "image/png", file));
+            }
+        } else {
+            for (JsonNode name : prompt.get("images")) {
+                media.add(MediaInput.of("image", resource(name.asText()), "image/png", name.asText()));
+            }
+        }
+        return media;
+    }
+
     static byte[] resource(String file) {
         return bytes(file);
     }

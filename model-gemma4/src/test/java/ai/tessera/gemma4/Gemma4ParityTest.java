@@ -1,9 +1,11 @@
 package ai.tessera.gemma4;
 
+import static ai.tessera.gemma4.PagedSteps.batch;
+import static ai.tessera.gemma4.PagedSteps.forward;
+import static ai.tessera.gemma4.PagedSteps.forwardLast;
 import static ai.tessera.testing.Parity.append;
 import static ai.tessera.testing.Parity.argmax;
 import static ai.tessera.testing.Parity.compare;
-import static ai.tessera.testing.Parity.longTensor;
 import static ai.tessera.testing.Parity.values;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -19,7 +21,6 @@ import java.util.OptionalInt;
 import java.util.TreeMap;
 
 import ai.tessera.api.AttentionLayerSpec;
-import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.LoadedModel;
 import ai.tessera.api.ModelArchitecture;
@@ -27,11 +28,12 @@ import ai.tessera.api.ModelLoadException;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.gemma4.PagedSteps.SequenceStep;
+import ai.tessera.testing.Parity;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
@@ -54,8 +56,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Gemma4ParityTest {
     private static final double TOLERANCE = 1e-4;
-    private static final int BLOCK_SIZE = 16;
-    private static final int NUM_BLOCKS = 24;
     /** Out of order on purpose, so that slots are not positions. 9 blocks hold the 73 + 64 tokens of the longest. */
     private static final long[] BLOCKS_A = {11, 3, 14, 0, 7, 9, 1, 20, 17};
     private static final long[] BLOCKS_B = {5, 12, 2, 8, 15, 4, 10, 23, 18};
@@ -65,10 +65,6 @@ class Gemma4ParityTest {
     private final Map<String, String> report = new TreeMap<>();
 
     record Reference(Gemma4Fixture fixture, LoadedModel model, PrngWeightSource weights) {
-    }
-
-    /** One sequence of a step: its tokens so far, the first one this step computes, and its cache blocks. */
-    record SequenceStep(long[] tokens, int from, long[] blockTable) {
     }
 
     static ModelArchitecture architecture(Gemma4Fixture fixture) {
@@ -215,58 +211,37 @@ class Gemma4ParityTest {
             long[] ids = prompt.inputIds();
             ForwardBatch batch = batch(cache, List.of(new SequenceStep(ids, 0, BLOCKS_A)), null);
             Tensor embeds = model.embedTokens().forward(batch.inputIds());
-            maxDelta = Math.max(maxDelta, compareRows(name + " embeddings", rows(embeds),
+            maxDelta = Math.max(maxDelta, Parity.compareRows(name + " embeddings", Parity.rows(embeds),
                     ref.fixture().matrix(debug.get("embeds"))));
             model.forward(batch, batch.inputIds(), embeds, new Gemma4TextModel.Tap() {
                 @Override
                 public void perLayerInputs(Tensor inputs) {
                     for (int i = 0; i < inputs.size(1); i++) {
-                        perLayerInputs.add(rows(inputs.select(1, i)));
+                        perLayerInputs.add(Parity.rows(inputs.select(1, i)));
                     }
                 }
 
                 @Override
                 public void layerOutput(int layer, Tensor hidden) {
-                    layers.add(rows(hidden));
+                    layers.add(Parity.rows(hidden));
                 }
             });
         }
         assertEquals(debug.get("layer_out").size(), layers.size());
         for (int i = 0; i < layers.size(); i++) {
-            maxDelta = Math.max(maxDelta, compareRows(name + " layer " + i, layers.get(i),
+            maxDelta = Math.max(maxDelta, Parity.compareRows(name + " layer " + i, layers.get(i),
                     ref.fixture().matrix(debug.get("layer_out").get(i))));
         }
         if (debug.has("per_layer_input")) {
             assertEquals(debug.get("per_layer_input").size(), perLayerInputs.size());
             for (int i = 0; i < perLayerInputs.size(); i++) {
-                maxDelta = Math.max(maxDelta, compareRows(name + " per-layer input " + i, perLayerInputs.get(i),
+                maxDelta = Math.max(maxDelta, Parity.compareRows(name + " per-layer input " + i, perLayerInputs.get(i),
                         ref.fixture().matrix(debug.get("per_layer_input").get(i))));
             }
         } else {
             assertTrue(perLayerInputs.isEmpty(), "a model without PLE has no per-layer inputs");
         }
         report.put(name + " prompt 0 hidden states of every layer", String.format("max |Δ| %.3g", maxDelta));
-    }
-
-    private static double compareRows(String where, float[][] actual, float[][] expected) {
-        assertEquals(expected.length, actual.length, where + ": rows");
-        double max = 0;
-        for (int r = 0; r < expected.length; r++) {
-            assertEquals(expected[r].length, actual[r].length, where + ": columns");
-            for (int c = 0; c < expected[r].length; c++) {
-                max = Math.max(max, Math.abs(actual[r][c] - expected[r][c]));
-            }
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δ| " + max + " exceeds " + TOLERANCE);
-        return max;
-    }
-
-    private static float[][] rows(Tensor matrix) {
-        float[][] rows = new float[(int) matrix.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = values(matrix.select(0, r));
-        }
-        return rows;
     }
 
     /** The short and the long prompt in one step, then one decode step of both: each sees only its own context. */
@@ -304,49 +279,7 @@ class Gemma4ParityTest {
     // --- helpers -----------------------------------------------------------------------------------------------
 
     private PagedKvCache allocateCache(Reference ref) {
-        return PagedKvCache.allocate(ref.model().attentionLayers(), NUM_BLOCKS, BLOCK_SIZE, cpu.device());
-    }
-
-    /** The logits of one sequence's last token after a step over tokens {@code from ..}. */
-    static float[] forwardLast(LoadedModel model, PagedKvCache cache, SequenceStep seq) {
-        try (PointerScope scope = new PointerScope()) {
-            int computed = seq.tokens().length - seq.from();
-            return forward(model, cache, List.of(seq), new long[] {computed - 1})[0];
-        }
-    }
-
-    /** Runs one packed step and returns the logits rows ({@code logitsIndices} null: every token). */
-    static float[][] forward(LoadedModel model, PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
-        Tensor logits = model.forward(batch(cache, seqs, logitsIndices));
-        assertEquals(ScalarType.Float, logits.scalar_type().intern(), "logits must be float32");
-        float[][] rows = new float[(int) logits.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = values(logits.select(0, r));
-        }
-        return rows;
-    }
-
-    /** One packed step of {@code seqs}, each computing its tokens from {@code from} on. */
-    static ForwardBatch batch(PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
-        List<Long> ids = new ArrayList<>();
-        List<Long> positions = new ArrayList<>();
-        List<Long> slots = new ArrayList<>();
-        List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
-        for (SequenceStep seq : seqs) {
-            int context = seq.tokens().length;
-            AttentionMetadata.Sequence sequence = new AttentionMetadata.Sequence(ids.size(), context - seq.from(),
-                    context, seq.blockTable());
-            long[] contextSlots = sequence.contextSlots(BLOCK_SIZE);
-            for (int p = seq.from(); p < context; p++) {
-                ids.add(seq.tokens()[p]);
-                positions.add((long) p);
-                slots.add(contextSlots[p]);
-            }
-            sequences.add(sequence);
-        }
-        return new ForwardBatch(longTensor(ids), longTensor(positions),
-                new AttentionMetadata(longTensor(slots), sequences, BLOCK_SIZE), cache,
-                logitsIndices == null ? null : torch.tensor(logitsIndices));
+        return PagedSteps.allocate(ref.model(), cpu);
     }
 
     static double compareSubset(String where, float[] logits, int[] ids, float[] expected) {

@@ -1,5 +1,13 @@
 package ai.tessera.gemma4;
 
+import static ai.tessera.gemma4.Gemma4TokenIds.AUDIO;
+import static ai.tessera.gemma4.Gemma4TokenIds.BOA;
+import static ai.tessera.gemma4.Gemma4TokenIds.BOI;
+import static ai.tessera.gemma4.Gemma4TokenIds.BOS;
+import static ai.tessera.gemma4.Gemma4TokenIds.EOA;
+import static ai.tessera.gemma4.Gemma4TokenIds.EOI;
+import static ai.tessera.gemma4.Gemma4TokenIds.IMAGE;
+import static ai.tessera.gemma4.Gemma4TokenIds.VIDEO;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,12 +23,9 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.TreeMap;
 import java.util.stream.LongStream;
 
-import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.LoadedModel;
 import ai.tessera.api.MediaInput;
 import ai.tessera.api.MediaProcessor;
@@ -34,9 +39,7 @@ import ai.tessera.core.engine.Engine;
 import ai.tessera.core.engine.EngineConfig;
 import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
-import ai.tessera.core.engine.TextDecoder;
 import ai.tessera.core.kv.PagedKvCache;
-import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.media.RgbImage;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.Parity;
@@ -60,35 +63,28 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Gemma4VideoParityTest {
-    private static final int BLOCK_SIZE = 16;
+    /** The six frames' 378 soft tokens and 64 greedy tokens need more blocks than the other prompts. */
     private static final int NUM_BLOCKS = 40;
-    private static final int BOS = 2;
-    private static final int VIDEO = 258884;
 
-    private final CpuPlatform cpu = new CpuPlatform();
-    private final Map<String, String> report = new TreeMap<>();
     private final long[] blocks = LongStream.range(0, NUM_BLOCKS).map(b -> (b * 7 + 3) % NUM_BLOCKS).toArray();
+    private Gemma4Reference reference;
     private Gemma4Fixture fixture;
     private JsonNode prompt;
-    private PrngWeightSource weights;
     private Gemma4CausalLm model;
     private MediaProcessor processor;
     private TextEncoder text;
 
     @BeforeAll
     void load() throws ModelLoadException {
-        fixture = Gemma4Fixture.load(Gemma4Fixture.VIDEO);
+        reference = Gemma4Reference.load(Gemma4Fixture.VIDEO, "gemma4 video parity");
+        fixture = reference.fixture();
+        model = reference.model();
         prompt = fixture.root.get("prompts").get(0);
-        weights = new PrngWeightSource(fixture.parameterShapes());
-        ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
-        model = (Gemma4CausalLm) new Gemma4ForConditionalGeneration().load(new ReferenceModelContext(config, weights,
-                cpu, ScalarType.Float));
         // The fixture's frames play at 2 fps; a list of frames counts as 24 fps unless told otherwise.
-        Gemma4MediaProcessor served = (Gemma4MediaProcessor) new Gemma4MultimodalProcessor().forModel(config,
-                Optional.empty());
-        processor = new Gemma4MediaProcessor(served.settings(), new Gemma4MediaProcessor.Tokens(258880, 255999,
-                258882), false, new Gemma4MediaProcessor.Tokens(258881, 256000, 258883),
-                new Gemma4MediaProcessor.Tokens(VIDEO, 255999, 258882), prompt.get("fps").asDouble());
+        Gemma4MediaProcessor served = (Gemma4MediaProcessor) reference.processor();
+        processor = new Gemma4MediaProcessor(served.settings(), new Gemma4MediaProcessor.Tokens(IMAGE, BOI, EOI),
+                false, new Gemma4MediaProcessor.Tokens(AUDIO, BOA, EOA), new Gemma4MediaProcessor.Tokens(VIDEO, BOI,
+                EOI), prompt.get("fps").asDouble());
         JsonNode ids = fixture.root.get("text_ids");
         text = s -> {
             JsonNode known = ids.get(s);
@@ -101,8 +97,7 @@ class Gemma4VideoParityTest {
 
     @AfterAll
     void close() {
-        model.close();
-        report.forEach((key, line) -> System.out.println("[gemma4 video parity] " + key + ": " + line));
+        reference.close();
     }
 
     /** The prompt as the chat template writes it: {@code Watch:<|video|> What moves?}. */
@@ -153,7 +148,7 @@ class Gemma4VideoParityTest {
                 assertTrue(!c.get("same_as_image_processor").asBoolean());
             }
         }
-        report.put("processor", "6 frames 64x48 -> 432x336, 63 soft tokens each, real patches bit-identical "
+        reference.report("processor", "6 frames 64x48 -> 432x336, 63 soft tokens each, real patches bit-identical "
                 + "(SHA-256) to Gemma4VideoProcessor's");
     }
 
@@ -206,20 +201,7 @@ class Gemma4VideoParityTest {
             }
             assertEquals(features.length, row, "every frame's features were compared");
         }
-        report.put("video features (6 frames x 63 rows)", String.format("max |Δ| %.3g", max));
-    }
-
-    private float[][] step(PagedKvCache cache, long[] tokens, int from, int to, List<MultimodalItem> items,
-                           List<Tensor> embeds, long[] logitsIndices) {
-        ForwardBatch batch = Gemma4ParityTest.batch(cache, List.of(new Gemma4ParityTest.SequenceStep(
-                Arrays.copyOf(tokens, to), from, blocks)), logitsIndices);
-        Tensor logits = model.forward(Gemma4VisionParityTest.withMultimodal(batch,
-                Gemma4VisionParityTest.slice(items, embeds, from, to, 0)));
-        float[][] rows = new float[(int) logits.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Parity.values(logits.select(0, r));
-        }
-        return rows;
+        reference.report("video features (6 frames x 63 rows)", String.format("max |Δ| %.3g", max));
     }
 
     @Test
@@ -238,11 +220,13 @@ class Gemma4VideoParityTest {
         double decodeDelta = 0;
         double chunkedDelta = 0;
         try (MultimodalPrompt processed = process()) {
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                    cpu.device());
+            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS,
+                    PagedSteps.BLOCK_SIZE, reference.cpu().device());
                  PointerScope scope = new PointerScope()) {
                 List<Tensor> embeds = model.embedMultimodal(processed.items());
-                float[][] rows = step(cache, ids, 0, ids.length, processed.items(), embeds, null);
+                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, blocks, processed.items(),
+                        embeds);
+                float[][] rows = steps.logits(ids, 0, ids.length, null);
                 for (int t = 0; t < ids.length; t++) {
                     prefillDelta = Math.max(prefillDelta, Parity.compare("position " + t, rows[t], subset,
                             prefillSubset[t], prefillTop5[t], prefillTop5Values[t]));
@@ -256,19 +240,20 @@ class Gemma4VideoParityTest {
                     assertEquals(greedy[s], Parity.argmax(logits), where + ": greedy token");
                     sequence = Parity.append(sequence, greedy[s]);
                     if (s + 1 < greedy.length) {
-                        logits = step(cache, sequence, sequence.length - 1, sequence.length, processed.items(),
-                                embeds, new long[] {0})[0];
+                        logits = steps.logits(sequence, sequence.length - 1, sequence.length, new long[] {0})[0];
                     }
                 }
             }
             // Chunked prefill: the first chunk ends inside the third frame.
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                    cpu.device());
+            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS,
+                    PagedSteps.BLOCK_SIZE, reference.cpu().device());
                  PointerScope scope = new PointerScope()) {
                 List<Tensor> embeds = model.embedMultimodal(processed.items());
+                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, blocks, processed.items(),
+                        embeds);
                 int cut = processed.items().get(2).offset() + 17;
-                float[][] first = step(cache, ids, 0, cut, processed.items(), embeds, null);
-                float[][] second = step(cache, ids, cut, ids.length, processed.items(), embeds, null);
+                float[][] first = steps.logits(ids, 0, cut, null);
+                float[][] second = steps.logits(ids, cut, ids.length, null);
                 for (int t = 0; t < ids.length; t++) {
                     float[] row = t < cut ? first[t] : second[t - cut];
                     chunkedDelta = Math.max(chunkedDelta, Parity.compare("chunked position " + t, row, subset,
@@ -276,9 +261,9 @@ class Gemma4VideoParityTest {
                 }
             }
         }
-        report.put("video prompt (" + ids.length + " tokens)", String.format("prefill max |Δlogit| %.3g, chunked "
-                + "inside a frame %.3g, 64 greedy tokens identical, max |Δlogit| over steps %.3g (transformers' "
-                + "smallest top-2 margin %.3g)", prefillDelta, chunkedDelta, decodeDelta,
+        reference.report("video prompt (" + ids.length + " tokens)", String.format("prefill max |Δlogit| %.3g, "
+                + "chunked inside a frame %.3g, 64 greedy tokens identical, max |Δlogit| over steps %.3g "
+                + "(transformers' smallest top-2 margin %.3g)", prefillDelta, chunkedDelta, decodeDelta,
                 prompt.get("decode_min_margin").asDouble()));
     }
 
@@ -289,12 +274,9 @@ class Gemma4VideoParityTest {
      */
     @Test
     void engineGivesTransformersGreedyTokens() throws Exception {
-        ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
-        ReferenceModelContext context = new ReferenceModelContext(config,
-                new PrngWeightSource(fixture.parameterShapes()), cpu, ScalarType.Float);
-        EngineConfig engineConfig = EngineConfig.builder().device(cpu.device()).numBlocksOverride(96)
-                .maxModelLen(1024).maxNumBatchedTokens(16).maxNumSeqs(4).prefixCaching(true).eosTokenIds(Set.of())
-                .samplingDefaults(SamplingParams.greedy()).textDecoder(TextDecoder.NONE).seed(0).build();
+        ReferenceModelContext context = new ReferenceModelContext(reference.config(),
+                new PrngWeightSource(fixture.parameterShapes()), reference.cpu(), ScalarType.Float);
+        EngineConfig engineConfig = GreedyEngineRuns.config(reference.cpu(), 96, 16, 4);
         long[] greedy = FixtureJson.longs(prompt.get("greedy"));
         SamplingParams params = SamplingParams.greedy().toBuilder().maxTokens(greedy.length).ignoreEos(true).build();
         try (LoadedModel engineModel = new Gemma4ForConditionalGeneration().load(context);
@@ -310,7 +292,7 @@ class Gemma4VideoParityTest {
             }
             assertEquals(engine.stats().numBlocks(), engine.stats().freeBlocks(), "every block is free at the end");
         }
-        report.put("engine", "the video prompt twice, 16-token chunks, prefix cache: 64 greedy tokens identical");
+        reference.report("engine", "the video prompt twice, 16-token chunks, prefix cache: 64 greedy tokens identical");
     }
 
     @Test

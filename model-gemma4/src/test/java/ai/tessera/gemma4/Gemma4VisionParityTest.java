@@ -13,18 +13,15 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 
-import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.MediaInput;
 import ai.tessera.api.MediaProcessor;
 import ai.tessera.api.ModelConfig;
 import ai.tessera.api.ModelLoadException;
-import ai.tessera.api.MultimodalEmbeddings;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.api.MultimodalPrompt;
 import ai.tessera.api.WeightSource;
 import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
-import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.Parity;
 import ai.tessera.testing.ReferenceModelContext;
@@ -48,7 +45,6 @@ import org.junit.jupiter.api.TestInstance;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class Gemma4VisionParityTest {
-    private static final double TOLERANCE = 1e-4;
     /**
      * Logits of the prompts with images, end to end. The project's limit is 1e-4: every position of the one-image
      * prompt and the greedy steps of both prompts stay under it, but one position of the two-image prompt (an image
@@ -61,72 +57,32 @@ class Gemma4VisionParityTest {
      * report prints the maxima.
      */
     private static final double LOGIT_TOLERANCE = 1.5e-4;
-    private static final int BLOCK_SIZE = 16;
-    private static final int NUM_BLOCKS = 24;
-    private static final long[] BLOCKS = {11, 3, 14, 0, 7, 9, 1, 20, 17, 5, 12, 2, 8, 15};
-    private static final int IMAGE = 258880;
-    private static final int BOI = 255999;
-    private static final int EOI = 258882;
-
-    private final CpuPlatform cpu = new CpuPlatform();
-    private final Map<String, String> report = new TreeMap<>();
+    private Gemma4Reference reference;
     private Gemma4Fixture fixture;
-    private PrngWeightSource weights;
     private Gemma4CausalLm model;
-    private MediaProcessor processor;
 
     @BeforeAll
     void load() throws ModelLoadException {
-        fixture = Gemma4Fixture.load(Gemma4Fixture.VISION);
-        weights = new PrngWeightSource(fixture.parameterShapes());
-        ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
-        model = (Gemma4CausalLm) new Gemma4ForConditionalGeneration().load(new ReferenceModelContext(config, weights,
-                cpu, ScalarType.Float));
-        processor = new Gemma4MultimodalProcessor().forModel(config, Optional.empty());
+        reference = Gemma4Reference.load(Gemma4Fixture.VISION, "gemma4 vision parity");
+        fixture = reference.fixture();
+        model = reference.model();
     }
 
     @AfterAll
     void close() {
-        model.close();
-        report.forEach((key, line) -> System.out.println("[gemma4 vision parity] " + key + ": " + line));
+        reference.close();
     }
 
     @Test
     void loadsEveryTransformersTensorWithItsShape() {
-        assertEquals(fixture.parameterShapes().keySet(), weights.loaded(),
+        assertEquals(fixture.parameterShapes().keySet(), reference.weights().loaded(),
                 "the tensors loaded must be exactly the state dict of transformers' model, the tower's included");
-    }
-
-    /** The prompt as the chat template writes it: one {@code <|image|>} per image. */
-    static int[] collapsed(long[] expanded) {
-        List<Integer> ids = new ArrayList<>();
-        for (int i = 0; i < expanded.length; i++) {
-            if (expanded[i] == BOI) {
-                ids.add(IMAGE);
-                while (expanded[i] != EOI) {
-                    i++;
-                }
-            } else {
-                ids.add((int) expanded[i]);
-            }
-        }
-        return ids.stream().mapToInt(Integer::intValue).toArray();
-    }
-
-    private MultimodalPrompt process(JsonNode prompt) {
-        List<MediaInput> media = new ArrayList<>();
-        for (JsonNode name : prompt.get("images")) {
-            byte[] bytes = Gemma4Fixture.resource(name.asText());
-            media.add(MediaInput.of("image", bytes, "image/png", name.asText()));
-        }
-        return processor.process(collapsed(FixtureJson.longs(prompt.get("input_ids"))), media,
-                Map.of("max_soft_tokens", fixture.root.get("max_soft_tokens").asInt()));
     }
 
     @Test
     void processorExpandsEachPlaceholderAsGemma4ProcessorDoes() {
         for (JsonNode prompt : fixture.root.get("prompts")) {
-            MultimodalPrompt processed = process(prompt);
+            MultimodalPrompt processed = reference.process(prompt);
             try {
                 long[] expected = FixtureJson.longs(prompt.get("input_ids"));
                 assertArrayEquals(expected, Arrays.stream(processed.tokenIds()).asLongStream().toArray());
@@ -146,20 +102,21 @@ class Gemma4VisionParityTest {
     @Test
     void processorRefusesWhatItDoesNotTake() {
         JsonNode prompt = fixture.root.get("prompts").get(0);
-        int[] ids = collapsed(FixtureJson.longs(prompt.get("input_ids")));
+        int[] ids = Gemma4TokenIds.collapsed(FixtureJson.longs(prompt.get("input_ids")));
         MediaInput png = MediaInput.of("image", Gemma4Fixture.resource("gemma4_a.png"), "image/png", "a.png");
         IllegalArgumentException count = assertThrows(IllegalArgumentException.class,
-                () -> processor.process(ids, List.of(png, png), Map.of()));
+                () -> reference.processor().process(ids, List.of(png, png), Map.of()));
         assertTrue(count.getMessage().contains("1 image placeholder(s)") && count.getMessage().contains("2 image(s)"),
                 count.getMessage());
-        IllegalArgumentException audio = assertThrows(IllegalArgumentException.class, () -> processor.process(ids,
-                List.of(MediaInput.of("audio", new byte[] {1}, "audio/wav", "a.wav")), Map.of()));
+        IllegalArgumentException audio = assertThrows(IllegalArgumentException.class,
+                () -> reference.processor().process(ids, List.of(MediaInput.of("audio", new byte[] {1}, "audio/wav",
+                        "a.wav")), Map.of()));
         assertTrue(audio.getMessage().contains("images and videos only"), audio.getMessage());
         IllegalArgumentException tokens = assertThrows(IllegalArgumentException.class,
-                () -> processor.process(ids, List.of(png), Map.of("max_soft_tokens", 100)));
+                () -> reference.processor().process(ids, List.of(png), Map.of("max_soft_tokens", 100)));
         assertTrue(tokens.getMessage().contains("70, 140, 280, 560, 1120"), tokens.getMessage());
         IllegalArgumentException unknown = assertThrows(IllegalArgumentException.class,
-                () -> processor.process(ids, List.of(png), Map.of("min_pixels", 100)));
+                () -> reference.processor().process(ids, List.of(png), Map.of("min_pixels", 100)));
         assertTrue(unknown.getMessage().contains("min_pixels"), unknown.getMessage());
     }
 
@@ -167,7 +124,7 @@ class Gemma4VisionParityTest {
     void towerAndEmbedVisionMatchTransformers() {
         double maxDelta = 0;
         for (JsonNode prompt : fixture.root.get("prompts")) {
-            MultimodalPrompt processed = process(prompt);
+            MultimodalPrompt processed = reference.process(prompt);
             try (PointerScope scope = new PointerScope()) {
                 float[][] towerOut = fixture.matrix(prompt.get("tower_out"));
                 float[][] features = fixture.matrix(prompt.get("image_features"));
@@ -185,29 +142,29 @@ class Gemma4VisionParityTest {
                             ScalarType.Float, new Gemma4VisionModel.Tap() {
                                 @Override
                                 public void patchEmbeddings(Tensor hidden) {
-                                    patchEmbeds.add(rows(hidden));
+                                    patchEmbeds.add(Parity.rows(hidden));
                                 }
 
                                 @Override
                                 public void layerOutput(int layer, Tensor hidden) {
-                                    layers.add(rows(hidden));
+                                    layers.add(Parity.rows(hidden));
                                 }
 
                                 @Override
                                 public void towerOutput(Tensor hidden) {
-                                    tower.add(rows(hidden));
+                                    tower.add(Parity.rows(hidden));
                                 }
                             });
-                    maxDelta = Math.max(maxDelta, compareRows(where + " patch embeddings", patchEmbeds.get(0),
+                    maxDelta = Math.max(maxDelta, Parity.compareRows(where + " patch embeddings", patchEmbeds.get(0),
                             fixture.matrix(prompt.get("patch_embeds").get(i))));
                     for (int l = 0; l < layers.size(); l++) {
-                        maxDelta = Math.max(maxDelta, compareRows(where + " layer " + l, layers.get(l),
+                        maxDelta = Math.max(maxDelta, Parity.compareRows(where + " layer " + l, layers.get(l),
                                 fixture.matrix(prompt.get("layer_out").get(l).get(i))));
                     }
                     int n = item.length();
-                    maxDelta = Math.max(maxDelta, compareRows(where + " tower output", tower.get(0),
+                    maxDelta = Math.max(maxDelta, Parity.compareRows(where + " tower output", tower.get(0),
                             Arrays.copyOfRange(towerOut, row, row + n)));
-                    maxDelta = Math.max(maxDelta, compareRows(where + " embed_vision", rows(embeds),
+                    maxDelta = Math.max(maxDelta, Parity.compareRows(where + " embed_vision", Parity.rows(embeds),
                             Arrays.copyOfRange(features, row, row + n)));
                     // the engine's entry point gives the same rows
                     Tensor viaModel = model.embedMultimodal(List.of(item)).get(0);
@@ -219,7 +176,7 @@ class Gemma4VisionParityTest {
                 processed.close();
             }
         }
-        report.put("tower: patch embeddings, every layer, pooled+standardized, embed_vision",
+        reference.report("tower: patch embeddings, every layer, pooled+standardized, embed_vision",
                 String.format("max |Δ| %.3g", maxDelta));
     }
 
@@ -251,9 +208,9 @@ class Gemma4VisionParityTest {
         ModelConfig config = HfConfigLoader.fromJson(fixture.configJson, null);
         Map<String, double[]> worst = new TreeMap<>();
         try (Gemma4CausalLm exact = (Gemma4CausalLm) new Gemma4ForConditionalGeneration().load(
-                new ReferenceModelContext(config, doubles, cpu, ScalarType.Double))) {
+                new ReferenceModelContext(config, doubles, reference.cpu(), ScalarType.Double))) {
             for (JsonNode prompt : fixture.root.get("prompts")) {
-                MultimodalPrompt processed = process(prompt);
+                MultimodalPrompt processed = reference.process(prompt);
                 try (PointerScope scope = new PointerScope()) {
                     float[][] towerOut = fixture.matrix(prompt.get("tower_out"));
                     float[][] features = fixture.matrix(prompt.get("image_features"));
@@ -303,7 +260,8 @@ class Gemma4VisionParityTest {
         StringBuilder line = new StringBuilder();
         worst.forEach((name, w) -> line.append(String.format("%s%s %.2g / %.2g", line.length() == 0 ? "" : ", ",
                 name.substring(2), w[0], w[1])));
-        report.put("tower vs its float64 evaluation, max |Δ| Tessera float32 / transformers float32", line.toString());
+        reference.report("tower vs its float64 evaluation, max |Δ| Tessera float32 / transformers float32",
+                line.toString());
     }
 
     /** How much farther from the float64 tower transformers' float32 may be than Tessera's (measured: ≤ 1.9). */
@@ -369,47 +327,6 @@ class Gemma4VisionParityTest {
         return model.vision();
     }
 
-    /** The prompt's multimodal embeddings for the tokens {@code from..to} of the step starting at {@code from}. */
-    static MultimodalEmbeddings slice(List<MultimodalItem> items, List<Tensor> embeds, int from, int to,
-                                              int stepOffset) {
-        List<Tensor> rows = new ArrayList<>();
-        List<Long> indices = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            MultimodalItem item = items.get(i);
-            int lo = Math.max(from, item.offset());
-            int hi = Math.min(to, item.offset() + item.length());
-            if (lo < hi) {
-                rows.add(embeds.get(i).narrow(0, lo - item.offset(), hi - lo));
-                for (int t = lo; t < hi; t++) {
-                    indices.add((long) (stepOffset + t - from));
-                }
-            }
-        }
-        if (rows.isEmpty()) {
-            return null;
-        }
-        return new MultimodalEmbeddings(torch.cat(new org.bytedeco.pytorch.TensorVector(rows.toArray(new Tensor[0])), 0),
-                torch.tensor(indices.stream().mapToLong(Long::longValue).toArray()));
-    }
-
-    static ForwardBatch withMultimodal(ForwardBatch batch, MultimodalEmbeddings mm) {
-        return new ForwardBatch(batch.inputIds(), batch.positions(), batch.attention(), batch.kvCache(),
-                batch.logitsIndices(), mm);
-    }
-
-    private float[][] step(PagedKvCache cache, long[] tokens, int from, int to, List<MultimodalItem> items,
-                           List<Tensor> embeds, long[] logitsIndices) {
-        long[] upTo = Arrays.copyOf(tokens, to);
-        ForwardBatch batch = Gemma4ParityTest.batch(cache, List.of(new Gemma4ParityTest.SequenceStep(upTo, from,
-                BLOCKS)), logitsIndices);
-        Tensor logits = model.forward(withMultimodal(batch, slice(items, embeds, from, to, 0)));
-        float[][] rows = new float[(int) logits.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Parity.values(logits.select(0, r));
-        }
-        return rows;
-    }
-
     @Test
     void logitsAndGreedyTokensWithImagesMatchTransformers() {
         int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
@@ -417,7 +334,7 @@ class Gemma4VisionParityTest {
         int[] decodeSubset = Arrays.copyOf(subset, decodeSize);
         int index = 0;
         for (JsonNode prompt : fixture.root.get("prompts")) {
-            MultimodalPrompt processed = process(prompt);
+            MultimodalPrompt processed = reference.process(prompt);
             long[] ids = FixtureJson.longs(prompt.get("input_ids"));
             float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
             int[][] prefillTop5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
@@ -429,47 +346,49 @@ class Gemma4VisionParityTest {
             double prefillDelta = 0;
             double decodeDelta = 0;
             double chunkedDelta = 0;
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                    cpu.device());
+            try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
                  PointerScope scope = new PointerScope()) {
                 List<Tensor> embeds = model.embedMultimodal(processed.items());
-                float[][] rows = step(cache, ids, 0, ids.length, processed.items(), embeds, null);
+                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
+                        processed.items(), embeds);
+                float[][] rows = steps.logits(ids, 0, ids.length, null);
                 for (int t = 0; t < ids.length; t++) {
-                    prefillDelta = Math.max(prefillDelta, compare("prompt " + index + " position "
-                            + t, rows[t], subset, prefillSubset[t], prefillTop5[t], prefillTop5Values[t]));
+                    prefillDelta = Math.max(prefillDelta, Parity.compare("prompt " + index + " position "
+                            + t, rows[t], subset, prefillSubset[t], prefillTop5[t], prefillTop5Values[t],
+                            LOGIT_TOLERANCE));
                 }
                 long[] sequence = ids;
                 float[] logits = rows[ids.length - 1];
                 for (int s = 0; s < greedy.length; s++) {
                     String where = "prompt " + index + " greedy step " + s;
-                    decodeDelta = Math.max(decodeDelta, compare(where, logits, decodeSubset,
-                            decode[s], decodeTop5[s], decodeTop5Values[s]));
+                    decodeDelta = Math.max(decodeDelta, Parity.compare(where, logits, decodeSubset,
+                            decode[s], decodeTop5[s], decodeTop5Values[s], LOGIT_TOLERANCE));
                     assertEquals(greedy[s], Parity.argmax(logits), where + ": greedy token");
                     sequence = Parity.append(sequence, greedy[s]);
                     if (s + 1 < greedy.length) {
-                        logits = step(cache, sequence, sequence.length - 1, sequence.length, processed.items(),
-                                embeds, new long[] {0})[0];
+                        logits = steps.logits(sequence, sequence.length - 1, sequence.length, new long[] {0})[0];
                     }
                 }
             }
             // Chunked prefill: the first chunk ends inside the (first) image, the second carries the rest.
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                    cpu.device());
+            try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
                  PointerScope scope = new PointerScope()) {
                 List<Tensor> embeds = model.embedMultimodal(processed.items());
+                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
+                        processed.items(), embeds);
                 int cut = processed.items().get(0).offset() + 17;
-                float[][] first = step(cache, ids, 0, cut, processed.items(), embeds, null);
-                float[][] second = step(cache, ids, cut, ids.length, processed.items(), embeds, null);
+                float[][] first = steps.logits(ids, 0, cut, null);
+                float[][] second = steps.logits(ids, cut, ids.length, null);
                 for (int t = 0; t < ids.length; t++) {
                     float[] row = t < cut ? first[t] : second[t - cut];
-                    chunkedDelta = Math.max(chunkedDelta, compare("prompt " + index
+                    chunkedDelta = Math.max(chunkedDelta, Parity.compare("prompt " + index
                             + " chunked position " + t, row, subset, prefillSubset[t], prefillTop5[t],
-                            prefillTop5Values[t]));
+                            prefillTop5Values[t], LOGIT_TOLERANCE));
                 }
             } finally {
                 processed.close();
             }
-            report.put("prompt " + index + " (" + prompt.get("images").size() + " image(s), " + ids.length
+            reference.report("prompt " + index + " (" + prompt.get("images").size() + " image(s), " + ids.length
                     + " tokens)", String.format("prefill max |Δlogit| %.3g, chunked inside the image %.3g, 64 greedy "
                     + "tokens identical, max |Δlogit| over steps %.3g (transformers' smallest top-2 margin %.3g)",
                     prefillDelta, chunkedDelta, decodeDelta, prompt.get("decode_min_margin").asDouble()));
@@ -477,7 +396,6 @@ class Gemma4VisionParityTest {
         }
     }
 
-    /** Max |Δ| over the vocabulary subset and at transformers' top-5 ids; fails above {@link #LOGIT_TOLERANCE}. */
     /**
      * The decoder alone: transformers' own image features (the fixture's embed_vision output) merged in place of
      * Tessera's tower output. These logits must agree within the project's 1e-4, which locates the rest of the
@@ -488,14 +406,13 @@ class Gemma4VisionParityTest {
         int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
         int index = 0;
         for (JsonNode prompt : fixture.root.get("prompts")) {
-            MultimodalPrompt processed = process(prompt);
+            MultimodalPrompt processed = reference.process(prompt);
             long[] ids = FixtureJson.longs(prompt.get("input_ids"));
             float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
             int[][] prefillTop5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
             float[][] prefillTop5Values = fixture.matrix(prompt.get("prefill_top5_values"));
             double maxDelta = 0;
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE,
-                    cpu.device());
+            try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
                  PointerScope scope = new PointerScope()) {
                 float[][] features = fixture.matrix(prompt.get("image_features"));
                 List<Tensor> embeds = new ArrayList<>();
@@ -509,7 +426,9 @@ class Gemma4VisionParityTest {
                             .reshape(item.length(), features[0].length));
                     row += item.length();
                 }
-                float[][] rows = step(cache, ids, 0, ids.length, processed.items(), embeds, null);
+                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
+                        processed.items(), embeds);
+                float[][] rows = steps.logits(ids, 0, ids.length, null);
                 for (int t = 0; t < ids.length; t++) {
                     maxDelta = Math.max(maxDelta, Parity.compare("prompt " + index + " position " + t
                             + " with transformers' image features", rows[t], subset, prefillSubset[t], prefillTop5[t],
@@ -518,7 +437,7 @@ class Gemma4VisionParityTest {
             } finally {
                 processed.close();
             }
-            report.put("prompt " + index + " decoder with transformers' image features",
+            reference.report("prompt " + index + " decoder with transformers' image features",
                     String.format("prefill max |Δlogit| %.3g", maxDelta));
             index++;
         }
@@ -530,45 +449,11 @@ class Gemma4VisionParityTest {
         MediaProcessor media = new Gemma4MultimodalProcessor().forModel(textOnly, Optional.empty());
         MediaInput png = MediaInput.of("image", Gemma4Fixture.resource("gemma4_a.png"), "image/png", "a.png");
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class,
-                () -> media.process(new int[] {2, IMAGE}, List.of(png), Map.of()));
+                () -> media.process(new int[] {2, Gemma4TokenIds.IMAGE}, List.of(png), Map.of()));
         assertTrue(refused.getMessage().contains("no vision_config"), refused.getMessage());
         try (MultimodalPrompt text = media.process(new int[] {2, 5, 6}, List.of(), Map.of())) {
             assertArrayEquals(new int[] {2, 5, 6}, text.tokenIds());
             assertTrue(text.items().isEmpty());
         }
-    }
-
-    private static double compare(String where, float[] logits, int[] subset, float[] expectedSubset, int[] top5Ids,
-                                  float[] top5Values) {
-        double max = 0;
-        for (int j = 0; j < expectedSubset.length; j++) {
-            max = Math.max(max, Math.abs(logits[subset[j]] - expectedSubset[j]));
-        }
-        for (int j = 0; j < top5Ids.length; j++) {
-            max = Math.max(max, Math.abs(logits[top5Ids[j]] - top5Values[j]));
-        }
-        assertTrue(max <= LOGIT_TOLERANCE, where + ": max |Δlogit| " + max + " exceeds " + LOGIT_TOLERANCE);
-        return max;
-    }
-
-    private static double compareRows(String where, float[][] actual, float[][] expected) {
-        assertEquals(expected.length, actual.length, where + ": rows");
-        double max = 0;
-        for (int r = 0; r < expected.length; r++) {
-            assertEquals(expected[r].length, actual[r].length, where + ": columns");
-            for (int c = 0; c < expected[r].length; c++) {
-                max = Math.max(max, Math.abs(actual[r][c] - expected[r][c]));
-            }
-        }
-        assertTrue(max <= TOLERANCE, where + ": max |Δ| " + max + " exceeds " + TOLERANCE);
-        return max;
-    }
-
-    private static float[][] rows(Tensor matrix) {
-        float[][] rows = new float[(int) matrix.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = Parity.values(matrix.select(0, r));
-        }
-        return rows;
     }
 }
