@@ -39,7 +39,6 @@ import ai.tessera.core.engine.Engine;
 import ai.tessera.core.engine.EngineConfig;
 import ai.tessera.core.engine.GenerationRequest;
 import ai.tessera.core.engine.SamplingParams;
-import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.media.RgbImage;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.Parity;
@@ -206,64 +205,17 @@ class Gemma4VideoParityTest {
 
     @Test
     void logitsAndGreedyTokensWithAVideoMatchTransformers() {
-        int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
-        int[] decodeSubset = Arrays.copyOf(subset, fixture.root.get("decode_subset_size").asInt());
         long[] ids = FixtureJson.longs(prompt.get("input_ids"));
-        float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
-        int[][] prefillTop5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
-        float[][] prefillTop5Values = fixture.matrix(prompt.get("prefill_top5_values"));
-        long[] greedy = FixtureJson.longs(prompt.get("greedy"));
-        float[][] decode = fixture.matrix(prompt.get("decode_subset"));
-        int[][] decodeTop5 = FixtureJson.intMatrix(prompt.get("decode_top5_ids"));
-        float[][] decodeTop5Values = fixture.matrix(prompt.get("decode_top5_values"));
-        double prefillDelta = 0;
-        double decodeDelta = 0;
-        double chunkedDelta = 0;
+        GreedyPromptParity.MaxDeltas deltas;
         try (MultimodalPrompt processed = process()) {
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS,
-                    PagedSteps.BLOCK_SIZE, reference.cpu().device());
-                 PointerScope scope = new PointerScope()) {
-                List<Tensor> embeds = model.embedMultimodal(processed.items());
-                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, blocks, processed.items(),
-                        embeds);
-                float[][] rows = steps.logits(ids, 0, ids.length, null);
-                for (int t = 0; t < ids.length; t++) {
-                    prefillDelta = Math.max(prefillDelta, Parity.compare("position " + t, rows[t], subset,
-                            prefillSubset[t], prefillTop5[t], prefillTop5Values[t]));
-                }
-                long[] sequence = ids;
-                float[] logits = rows[ids.length - 1];
-                for (int s = 0; s < greedy.length; s++) {
-                    String where = "greedy step " + s;
-                    decodeDelta = Math.max(decodeDelta, Parity.compare(where, logits, decodeSubset, decode[s],
-                            decodeTop5[s], decodeTop5Values[s]));
-                    assertEquals(greedy[s], Parity.argmax(logits), where + ": greedy token");
-                    sequence = Parity.append(sequence, greedy[s]);
-                    if (s + 1 < greedy.length) {
-                        logits = steps.logits(sequence, sequence.length - 1, sequence.length, new long[] {0})[0];
-                    }
-                }
-            }
-            // Chunked prefill: the first chunk ends inside the third frame.
-            try (PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS,
-                    PagedSteps.BLOCK_SIZE, reference.cpu().device());
-                 PointerScope scope = new PointerScope()) {
-                List<Tensor> embeds = model.embedMultimodal(processed.items());
-                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, blocks, processed.items(),
-                        embeds);
-                int cut = processed.items().get(2).offset() + 17;
-                float[][] first = steps.logits(ids, 0, cut, null);
-                float[][] second = steps.logits(ids, cut, ids.length, null);
-                for (int t = 0; t < ids.length; t++) {
-                    float[] row = t < cut ? first[t] : second[t - cut];
-                    chunkedDelta = Math.max(chunkedDelta, Parity.compare("chunked position " + t, row, subset,
-                            prefillSubset[t], prefillTop5[t], prefillTop5Values[t]));
-                }
-            }
+            // the chunked prefill's first chunk ends inside the third frame
+            int cut = processed.items().get(2).offset() + 17;
+            deltas = GreedyPromptParity.check(model, reference.cpu(), NUM_BLOCKS, blocks, fixture, prompt, processed,
+                    cut, "", Parity.TOLERANCE);
         }
         reference.report("video prompt (" + ids.length + " tokens)", String.format("prefill max |Δlogit| %.3g, "
                 + "chunked inside a frame %.3g, 64 greedy tokens identical, max |Δlogit| over steps %.3g "
-                + "(transformers' smallest top-2 margin %.3g)", prefillDelta, chunkedDelta, decodeDelta,
+                + "(transformers' smallest top-2 margin %.3g)", deltas.prefill(), deltas.chunked(), deltas.decode(),
                 prompt.get("decode_min_margin").asDouble()));
     }
 

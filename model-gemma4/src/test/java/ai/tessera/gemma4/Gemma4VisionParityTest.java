@@ -329,69 +329,21 @@ class Gemma4VisionParityTest {
 
     @Test
     void logitsAndGreedyTokensWithImagesMatchTransformers() {
-        int[] subset = FixtureJson.ints(fixture.root.get("vocab_subset"));
-        int decodeSize = fixture.root.get("decode_subset_size").asInt();
-        int[] decodeSubset = Arrays.copyOf(subset, decodeSize);
         int index = 0;
         for (JsonNode prompt : fixture.root.get("prompts")) {
-            MultimodalPrompt processed = reference.process(prompt);
             long[] ids = FixtureJson.longs(prompt.get("input_ids"));
-            float[][] prefillSubset = fixture.matrix(prompt.get("prefill_subset"));
-            int[][] prefillTop5 = FixtureJson.intMatrix(prompt.get("prefill_top5_ids"));
-            float[][] prefillTop5Values = fixture.matrix(prompt.get("prefill_top5_values"));
-            long[] greedy = FixtureJson.longs(prompt.get("greedy"));
-            float[][] decode = fixture.matrix(prompt.get("decode_subset"));
-            int[][] decodeTop5 = FixtureJson.intMatrix(prompt.get("decode_top5_ids"));
-            float[][] decodeTop5Values = fixture.matrix(prompt.get("decode_top5_values"));
-            double prefillDelta = 0;
-            double decodeDelta = 0;
-            double chunkedDelta = 0;
-            try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
-                 PointerScope scope = new PointerScope()) {
-                List<Tensor> embeds = model.embedMultimodal(processed.items());
-                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
-                        processed.items(), embeds);
-                float[][] rows = steps.logits(ids, 0, ids.length, null);
-                for (int t = 0; t < ids.length; t++) {
-                    prefillDelta = Math.max(prefillDelta, Parity.compare("prompt " + index + " position "
-                            + t, rows[t], subset, prefillSubset[t], prefillTop5[t], prefillTop5Values[t],
-                            LOGIT_TOLERANCE));
-                }
-                long[] sequence = ids;
-                float[] logits = rows[ids.length - 1];
-                for (int s = 0; s < greedy.length; s++) {
-                    String where = "prompt " + index + " greedy step " + s;
-                    decodeDelta = Math.max(decodeDelta, Parity.compare(where, logits, decodeSubset,
-                            decode[s], decodeTop5[s], decodeTop5Values[s], LOGIT_TOLERANCE));
-                    assertEquals(greedy[s], Parity.argmax(logits), where + ": greedy token");
-                    sequence = Parity.append(sequence, greedy[s]);
-                    if (s + 1 < greedy.length) {
-                        logits = steps.logits(sequence, sequence.length - 1, sequence.length, new long[] {0})[0];
-                    }
-                }
-            }
-            // Chunked prefill: the first chunk ends inside the (first) image, the second carries the rest.
-            try (PagedKvCache cache = PagedSteps.allocate(model, reference.cpu());
-                 PointerScope scope = new PointerScope()) {
-                List<Tensor> embeds = model.embedMultimodal(processed.items());
-                PagedSteps.Multimodal steps = new PagedSteps.Multimodal(model, cache, PagedSteps.BLOCK_TABLE,
-                        processed.items(), embeds);
+            GreedyPromptParity.MaxDeltas deltas;
+            try (MultimodalPrompt processed = reference.process(prompt)) {
+                // the chunked prefill's first chunk ends inside the (first) image, the second carries the rest
                 int cut = processed.items().get(0).offset() + 17;
-                float[][] first = steps.logits(ids, 0, cut, null);
-                float[][] second = steps.logits(ids, cut, ids.length, null);
-                for (int t = 0; t < ids.length; t++) {
-                    float[] row = t < cut ? first[t] : second[t - cut];
-                    chunkedDelta = Math.max(chunkedDelta, Parity.compare("prompt " + index
-                            + " chunked position " + t, row, subset, prefillSubset[t], prefillTop5[t],
-                            prefillTop5Values[t], LOGIT_TOLERANCE));
-                }
-            } finally {
-                processed.close();
+                deltas = GreedyPromptParity.check(model, reference.cpu(), PagedSteps.NUM_BLOCKS,
+                        PagedSteps.BLOCK_TABLE, fixture, prompt, processed, cut, "prompt " + index + " ",
+                        LOGIT_TOLERANCE);
             }
             reference.report("prompt " + index + " (" + prompt.get("images").size() + " image(s), " + ids.length
                     + " tokens)", String.format("prefill max |Δlogit| %.3g, chunked inside the image %.3g, 64 greedy "
                     + "tokens identical, max |Δlogit| over steps %.3g (transformers' smallest top-2 margin %.3g)",
-                    prefillDelta, chunkedDelta, decodeDelta, prompt.get("decode_min_margin").asDouble()));
+                    deltas.prefill(), deltas.chunked(), deltas.decode(), prompt.get("decode_min_margin").asDouble()));
             index++;
         }
     }
