@@ -1,6 +1,5 @@
 package ai.tessera.gemma4;
 
-import static ai.tessera.testing.Parity.longTensor;
 import static ai.tessera.testing.Parity.values;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -8,18 +7,15 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 
-import ai.tessera.api.AttentionMetadata;
 import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.LoadedModel;
-import ai.tessera.api.MultimodalEmbeddings;
 import ai.tessera.api.MultimodalItem;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
+import ai.tessera.testing.PackedStep;
 import ai.tessera.testing.Parity;
 import org.bytedeco.javacpp.PointerScope;
 import org.bytedeco.pytorch.Tensor;
-import org.bytedeco.pytorch.TensorVector;
-import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 
 /**
@@ -64,25 +60,11 @@ final class PagedSteps {
 
     /** One packed step of {@code seqs}, each computing its tokens from {@code from} on. */
     static ForwardBatch batch(PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
-        List<Long> ids = new ArrayList<>();
-        List<Long> positions = new ArrayList<>();
-        List<Long> slots = new ArrayList<>();
-        List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
+        List<PackedStep.Sequence> packed = new ArrayList<>();
         for (SequenceStep seq : seqs) {
-            int context = seq.tokens().length;
-            AttentionMetadata.Sequence sequence = new AttentionMetadata.Sequence(ids.size(), context - seq.from(),
-                    context, seq.blockTable());
-            long[] contextSlots = sequence.contextSlots(BLOCK_SIZE);
-            for (int p = seq.from(); p < context; p++) {
-                ids.add(seq.tokens()[p]);
-                positions.add((long) p);
-                slots.add(contextSlots[p]);
-            }
-            sequences.add(sequence);
+            packed.add(new PackedStep.Sequence(seq.tokens(), seq.from(), seq.blockTable()));
         }
-        return new ForwardBatch(longTensor(ids), longTensor(positions),
-                new AttentionMetadata(longTensor(slots), sequences, BLOCK_SIZE), cache,
-                logitsIndices == null ? null : torch.tensor(logitsIndices));
+        return PackedStep.batch(cache, BLOCK_SIZE, packed, logitsIndices);
     }
 
     /** Steps through the cache of one multimodal prompt, whose media rows are merged in where its tokens are. */
@@ -90,32 +72,8 @@ final class PagedSteps {
                       List<Tensor> embeds) {
         /** The logits rows of the step over the prompt's tokens {@code from..to} ({@code logitsIndices} null: all). */
         float[][] logits(long[] tokens, int from, int to, long[] logitsIndices) {
-            ForwardBatch batch = batch(cache, List.of(new SequenceStep(Arrays.copyOf(tokens, to), from, blockTable)),
-                    logitsIndices);
-            return Parity.rows(model.forward(new ForwardBatch(batch.inputIds(), batch.positions(),
-                    batch.attention(), batch.kvCache(), batch.logitsIndices(), slice(items, embeds, from, to))));
+            return Parity.rows(model.forward(PackedStep.batch(cache, BLOCK_SIZE, List.of(new PackedStep.Sequence(
+                    Arrays.copyOf(tokens, to), from, blockTable, items, embeds)), logitsIndices)));
         }
-    }
-
-    /** The prompt's multimodal embeddings for the tokens {@code from..to} of the step starting at {@code from}. */
-    private static MultimodalEmbeddings slice(List<MultimodalItem> items, List<Tensor> embeds, int from, int to) {
-        List<Tensor> rows = new ArrayList<>();
-        List<Long> indices = new ArrayList<>();
-        for (int i = 0; i < items.size(); i++) {
-            MultimodalItem item = items.get(i);
-            int lo = Math.max(from, item.offset());
-            int hi = Math.min(to, item.offset() + item.length());
-            if (lo < hi) {
-                rows.add(embeds.get(i).narrow(0, lo - item.offset(), hi - lo));
-                for (int t = lo; t < hi; t++) {
-                    indices.add((long) (t - from));
-                }
-            }
-        }
-        if (rows.isEmpty()) {
-            return null;
-        }
-        return new MultimodalEmbeddings(torch.cat(new TensorVector(rows.toArray(new Tensor[0])), 0),
-                torch.tensor(indices.stream().mapToLong(Long::longValue).toArray()));
     }
 }

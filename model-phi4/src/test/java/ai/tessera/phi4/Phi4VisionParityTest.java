@@ -38,6 +38,7 @@ import ai.tessera.phi4.vision.PackedImages;
 import ai.tessera.phi4.vision.Siglip2VisionConfig;
 import ai.tessera.phi4.vision.Siglip2VisionModel;
 import ai.tessera.phi4.vision.processor.Phi4VisionProcessor;
+import ai.tessera.testing.PackedStep;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -79,11 +80,6 @@ class Phi4VisionParityTest {
     private PrngWeightSource weights;
     private LoadedModel model;
     private MediaProcessor processor;
-
-    /** One sequence of a step: its tokens so far, the first one this step computes, its blocks, its media. */
-    private record SequenceStep(long[] tokens, int from, long[] blockTable, List<MultimodalItem> items,
-                                List<Tensor> embeddings) {
-    }
 
     @BeforeAll
     void loadModel() throws ModelLoadException {
@@ -222,7 +218,7 @@ class Phi4VisionParityTest {
         JsonNode p = fixture.prompts().get(index);
         try (PointerScope scope = new PointerScope(); MultimodalPrompt prompt = process(p);
              PagedKvCache cache = allocateCache()) {
-            SequenceStep seq = step(prompt, 0, BLOCKS_A);
+            PackedStep.Sequence seq = step(prompt, 0, BLOCKS_A);
             float[][] rows = forward(cache, List.of(seq), null);
             double max = comparePrefill(p, rows, 0, rows.length);
             report.put(p.get("name").asText() + " prefill (" + rows.length + " tokens)", String.format("max |Δlogit| %.3g", max));
@@ -238,9 +234,9 @@ class Phi4VisionParityTest {
             int cut = 60; // inside the second image, tokens 35..97
             List<Tensor> embeddings = model.embedMultimodal(prompt.items());
             long[] ids = toLongs(prompt.tokenIds());
-            float[][] first = forward(cache, List.of(new SequenceStep(Arrays.copyOf(ids, cut), 0, BLOCKS_A,
+            float[][] first = forward(cache, List.of(new PackedStep.Sequence(Arrays.copyOf(ids, cut), 0, BLOCKS_A,
                     prompt.items(), embeddings)), null);
-            float[][] second = forward(cache, List.of(new SequenceStep(ids, cut, BLOCKS_A, prompt.items(), embeddings)), null);
+            float[][] second = forward(cache, List.of(new PackedStep.Sequence(ids, cut, BLOCKS_A, prompt.items(), embeddings)), null);
             double max = Math.max(comparePrefill(p, first, 0, cut), comparePrefill(p, second, cut, ids.length - cut));
             report.put("three_images prefill in chunks of 60 + 71", String.format("max |Δlogit| %.3g", max));
         }
@@ -261,14 +257,14 @@ class Phi4VisionParityTest {
             long[] sequence = toLongs(prompt.tokenIds());
             long[] generated = new long[greedy.length];
             double max = 0;
-            float[] logits = forwardLast(cache, new SequenceStep(sequence, 0, BLOCKS_A, prompt.items(), embeddings));
+            float[] logits = forwardLast(cache, new PackedStep.Sequence(sequence, 0, BLOCKS_A, prompt.items(), embeddings));
             for (int step = 0; step < generated.length; step++) {
                 max = Math.max(max, compare(p.get("name").asText() + " decode step " + step, logits, decodeSubset,
                         expectedSubset[step], top5Ids[step], top5Values[step]));
                 generated[step] = argmax(logits);
                 sequence = append(sequence, generated[step]);
                 if (step + 1 < generated.length) {
-                    logits = forwardLast(cache, new SequenceStep(sequence, sequence.length - 1, BLOCKS_A, List.of(), List.of()));
+                    logits = forwardLast(cache, new PackedStep.Sequence(sequence, sequence.length - 1, BLOCKS_A, List.of(), List.of()));
                 }
             }
             assertArrayEquals(greedy, generated, p.get("name").asText() + ": greedy tokens differ from transformers'");
@@ -291,8 +287,8 @@ class Phi4VisionParityTest {
             int la = a.tokenIds().length;
             int lb = b.tokenIds().length;
             float[][] rows = forward(cache, List.of(
-                    new SequenceStep(toLongs(a.tokenIds()), 0, BLOCKS_A, a.items(), embeddings.subList(0, na)),
-                    new SequenceStep(toLongs(b.tokenIds()), 0, BLOCKS_B, b.items(), embeddings.subList(na, all.size()))),
+                    new PackedStep.Sequence(toLongs(a.tokenIds()), 0, BLOCKS_A, a.items(), embeddings.subList(0, na)),
+                    new PackedStep.Sequence(toLongs(b.tokenIds()), 0, BLOCKS_B, b.items(), embeddings.subList(na, all.size()))),
                     new long[] {la - 1, la + lb - 1});
             double max = Math.max(comparePrefill(p0, new float[][] {rows[0]}, la - 1, 1),
                     comparePrefill(p1, new float[][] {rows[1]}, lb - 1, 1));
@@ -322,8 +318,8 @@ class Phi4VisionParityTest {
         return items;
     }
 
-    private SequenceStep step(MultimodalPrompt prompt, int from, long[] blocks) {
-        return new SequenceStep(toLongs(prompt.tokenIds()), from, blocks, prompt.items(),
+    private PackedStep.Sequence step(MultimodalPrompt prompt, int from, long[] blocks) {
+        return new PackedStep.Sequence(toLongs(prompt.tokenIds()), from, blocks, prompt.items(),
                 model.embedMultimodal(prompt.items()));
     }
 
@@ -331,56 +327,15 @@ class Phi4VisionParityTest {
         return PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE, cpu.device());
     }
 
-    private float[] forwardLast(PagedKvCache cache, SequenceStep seq) {
+    private float[] forwardLast(PagedKvCache cache, PackedStep.Sequence seq) {
         try (PointerScope scope = new PointerScope()) {
             return forward(cache, List.of(seq), new long[] {seq.tokens().length - seq.from() - 1})[0];
         }
     }
 
     /** One packed step; each sequence's media rows that fall in its computed tokens replace their embeddings. */
-    private float[][] forward(PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
-        List<Long> ids = new ArrayList<>();
-        List<Long> positions = new ArrayList<>();
-        List<Long> slots = new ArrayList<>();
-        List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
-        List<Tensor> mmRows = new ArrayList<>();
-        List<Long> mmIndices = new ArrayList<>();
-        for (SequenceStep seq : seqs) {
-            int context = seq.tokens().length;
-            int base = ids.size();
-            AttentionMetadata.Sequence sequence = new AttentionMetadata.Sequence(base, context - seq.from(), context,
-                    seq.blockTable());
-            long[] contextSlots = sequence.contextSlots(BLOCK_SIZE);
-            for (int p = seq.from(); p < context; p++) {
-                ids.add(seq.tokens()[p]);
-                positions.add((long) p);
-                slots.add(contextSlots[p]);
-            }
-            for (int i = 0; i < seq.items().size(); i++) {
-                MultimodalItem item = seq.items().get(i);
-                int from = Math.max(seq.from(), item.offset());
-                int to = Math.min(context, item.offset() + item.length());
-                if (from < to) {
-                    mmRows.add(seq.embeddings().get(i).narrow(0, from - item.offset(), to - from));
-                    for (int t = from; t < to; t++) {
-                        mmIndices.add((long) (base + t - seq.from()));
-                    }
-                }
-            }
-            sequences.add(sequence);
-        }
-        MultimodalEmbeddings multimodal = mmRows.isEmpty() ? null : new MultimodalEmbeddings(
-                torch.cat(new TensorVector(mmRows.toArray(new Tensor[0])), 0), longTensor(mmIndices));
-        ForwardBatch batch = new ForwardBatch(longTensor(ids), longTensor(positions),
-                new AttentionMetadata(longTensor(slots), sequences, BLOCK_SIZE), cache,
-                logitsIndices == null ? null : torch.tensor(logitsIndices), multimodal);
-        Tensor logits = model.forward(batch);
-        assertEquals(ScalarType.Float, logits.scalar_type().intern(), "logits must be float32");
-        float[][] rows = new float[(int) logits.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = values(logits.select(0, r));
-        }
-        return rows;
+    private float[][] forward(PagedKvCache cache, List<PackedStep.Sequence> seqs, long[] logitsIndices) {
+        return PackedStep.logits(model, cache, BLOCK_SIZE, seqs, logitsIndices);
     }
 
     /** Rows {@code first ..} of a prompt's prefill against transformers' subset and top-5 logits. */

@@ -32,6 +32,7 @@ import ai.tessera.core.config.HfConfigLoader;
 import ai.tessera.core.kv.PagedKvCache;
 import ai.tessera.core.platform.CpuPlatform;
 import ai.tessera.phi4mm.processor.Phi4MMProcessor;
+import ai.tessera.testing.PackedStep;
 import ai.tessera.testing.FixtureJson;
 import ai.tessera.testing.ReferenceModelContext;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -69,10 +70,6 @@ class Phi4MMParityTest {
     private LoadedModel model;
     private MediaProcessor processor;
     private int[] subset;
-
-    private record SequenceStep(long[] tokens, int from, long[] blockTable, List<MultimodalItem> items,
-                                List<Tensor> embeddings, String adapter) {
-    }
 
     @BeforeAll
     void loadModel() throws ModelLoadException {
@@ -153,7 +150,7 @@ class Phi4MMParityTest {
             long[] sequence = toLongs(prompt.tokenIds());
             int[] positions = FixtureJson.ints(p.get("logit_positions"));
             long[] wanted = Arrays.stream(positions).asLongStream().toArray();
-            float[][] rows = forward(cache, List.of(new SequenceStep(sequence, 0, blocks(0), prompt.items(),
+            float[][] rows = forward(cache, List.of(new PackedStep.Sequence(sequence, 0, blocks(0), prompt.items(),
                     embeddings, prompt.adapter())), wanted);
             double prefill = comparePrefill(p, rows, positions);
             float[] logits = rows[rows.length - 1];
@@ -169,7 +166,7 @@ class Phi4MMParityTest {
                     // LongRoPE: the first step past original_max_position_embeddings recomputes the whole sequence
                     boolean again = sequence.length > recompute && sequence.length - 1 <= recompute;
                     int from = again ? 0 : sequence.length - 1;
-                    logits = forwardLast(cache, new SequenceStep(sequence, from, blocks(0),
+                    logits = forwardLast(cache, new PackedStep.Sequence(sequence, from, blocks(0),
                             again ? prompt.items() : List.of(), again ? embeddings : List.of(), prompt.adapter()));
                 }
             }
@@ -186,13 +183,13 @@ class Phi4MMParityTest {
         List<String> names = List.of("text", "one_image", "audio");
         List<MultimodalPrompt> prompts = new ArrayList<>();
         try (PointerScope scope = new PointerScope(); PagedKvCache cache = allocateCache()) {
-            List<SequenceStep> steps = new ArrayList<>();
+            List<PackedStep.Sequence> steps = new ArrayList<>();
             List<Long> last = new ArrayList<>();
             long offset = 0;
             for (int i = 0; i < names.size(); i++) {
                 MultimodalPrompt prompt = process(fixture.prompt(names.get(i)));
                 prompts.add(prompt);
-                steps.add(new SequenceStep(toLongs(prompt.tokenIds()), 0, blocks(i), prompt.items(),
+                steps.add(new PackedStep.Sequence(toLongs(prompt.tokenIds()), 0, blocks(i), prompt.items(),
                         model.embedMultimodal(prompt.items()), prompt.adapter()));
                 offset += prompt.tokenIds().length;
                 last.add(offset - 1);
@@ -254,11 +251,11 @@ class Phi4MMParityTest {
             List<Tensor> embeddings = model.embedMultimodal(prompt.items());
             long[] ids = toLongs(prompt.tokenIds());
             int cut = 200;
-            forward(cache, List.of(new SequenceStep(Arrays.copyOf(ids, cut), 0, blocks(0), prompt.items(),
+            forward(cache, List.of(new PackedStep.Sequence(Arrays.copyOf(ids, cut), 0, blocks(0), prompt.items(),
                     embeddings, prompt.adapter())), new long[] {cut - 1});
             int[] positions = FixtureJson.ints(p.get("logit_positions"));
             long[] wanted = Arrays.stream(positions).filter(t -> t >= cut).mapToLong(t -> t - cut).toArray();
-            float[][] rows = forward(cache, List.of(new SequenceStep(ids, cut, blocks(0), prompt.items(), embeddings,
+            float[][] rows = forward(cache, List.of(new PackedStep.Sequence(ids, cut, blocks(0), prompt.items(), embeddings,
                     prompt.adapter())), wanted);
             int[] later = Arrays.stream(positions).filter(t -> t >= cut).toArray();
             double max = comparePrefill(p, rows, later);
@@ -293,58 +290,15 @@ class Phi4MMParityTest {
         return PagedKvCache.allocate(model.attentionLayers(), NUM_BLOCKS, BLOCK_SIZE, cpu.device());
     }
 
-    private float[] forwardLast(PagedKvCache cache, SequenceStep seq) {
+    private float[] forwardLast(PagedKvCache cache, PackedStep.Sequence seq) {
         try (PointerScope scope = new PointerScope()) {
             return forward(cache, List.of(seq), new long[] {seq.tokens().length - seq.from() - 1})[0];
         }
     }
 
     /** One packed step; each sequence's media rows that fall in its computed tokens replace their embeddings. */
-    private float[][] forward(PagedKvCache cache, List<SequenceStep> seqs, long[] logitsIndices) {
-        List<Long> ids = new ArrayList<>();
-        List<Long> positions = new ArrayList<>();
-        List<Long> slots = new ArrayList<>();
-        List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
-        List<Tensor> mmRows = new ArrayList<>();
-        List<Long> mmIndices = new ArrayList<>();
-        List<String> adapters = new ArrayList<>();
-        for (SequenceStep seq : seqs) {
-            int context = seq.tokens().length;
-            int base = ids.size();
-            AttentionMetadata.Sequence sequence = new AttentionMetadata.Sequence(base, context - seq.from(), context,
-                    seq.blockTable());
-            long[] contextSlots = sequence.contextSlots(BLOCK_SIZE);
-            for (int p = seq.from(); p < context; p++) {
-                ids.add(seq.tokens()[p]);
-                positions.add((long) p);
-                slots.add(contextSlots[p]);
-            }
-            for (int i = 0; i < seq.items().size(); i++) {
-                MultimodalItem item = seq.items().get(i);
-                int from = Math.max(seq.from(), item.offset());
-                int to = Math.min(context, item.offset() + item.length());
-                if (from < to) {
-                    mmRows.add(seq.embeddings().get(i).narrow(0, from - item.offset(), to - from));
-                    for (int t = from; t < to; t++) {
-                        mmIndices.add((long) (base + t - seq.from()));
-                    }
-                }
-            }
-            sequences.add(sequence);
-            adapters.add(seq.adapter());
-        }
-        MultimodalEmbeddings multimodal = mmRows.isEmpty() ? null : new MultimodalEmbeddings(
-                torch.cat(new TensorVector(mmRows.toArray(new Tensor[0])), 0), longTensor(mmIndices));
-        ForwardBatch batch = new ForwardBatch(longTensor(ids), longTensor(positions),
-                new AttentionMetadata(longTensor(slots), sequences, BLOCK_SIZE), cache,
-                logitsIndices == null ? null : torch.tensor(logitsIndices), multimodal, adapters);
-        Tensor logits = model.forward(batch);
-        assertEquals(ScalarType.Float, logits.scalar_type().intern(), "logits must be float32");
-        float[][] rows = new float[(int) logits.size(0)][];
-        for (int r = 0; r < rows.length; r++) {
-            rows[r] = values(logits.select(0, r));
-        }
-        return rows;
+    private float[][] forward(PagedKvCache cache, List<PackedStep.Sequence> seqs, long[] logitsIndices) {
+        return PackedStep.logits(model, cache, BLOCK_SIZE, seqs, logitsIndices);
     }
 
     /** The rows at {@code positions} (a tail of the fixture's logit positions) against transformers' subset. */
