@@ -84,11 +84,12 @@ class HotDeployTest {
         Artifacts.copyInto(Artifacts.jar("examples/failing-component"), tessera.deployFolder, "failing.jar");
         TestContainer.await("the example architecture registers", () -> resolves(EXAMPLE));
         // SCR may retry the failing component when other services come and go, so its problem can be absent for a
-        // moment: take it in the same check that sees it.
+        // moment: take it in the same check that sees it. Until the deploy watcher has resolved and started the
+        // bundle it is reported as installed or resolved only: wait for the component's own failure.
         AtomicReference<PluginProblem> reported = new AtomicReference<>();
         TestContainer.await("the failure is reported", () -> {
             tessera.registry.problems().stream().filter(p -> p.bundle().equals("ai.tessera.failing-component"))
-                    .findFirst().ifPresent(reported::set);
+                    .filter(p -> !p.component().isEmpty()).findFirst().ifPresent(reported::set);
             return reported.get() != null;
         });
         PluginProblem problem = reported.get();
