@@ -1,10 +1,10 @@
 package ai.tessera.qwen25vl;
 
 import ai.tessera.api.ModelLoadException;
-import ai.tessera.api.Platform;
 import ai.tessera.api.WeightSource;
 import ai.tessera.nn.CosSin;
 import ai.tessera.nn.RmsNorm;
+import ai.tessera.nn.SiluAndMul;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Tensor;
 
@@ -25,13 +25,13 @@ final class VisionBlock implements AutoCloseable {
         this.mlp = mlp;
     }
 
-    static VisionBlock load(WeightSource weights, Platform platform, VisionConfig config, WeightPrefix prefix)
+    static VisionBlock load(WeightSource weights, SiluAndMul act, VisionConfig config, WeightPrefix prefix)
             throws ModelLoadException {
         return new VisionBlock(
                 RmsNorm.load(weights, prefix.child("norm1"), config.hiddenSize(), NORM_EPS),
                 VisionAttention.load(weights, config, prefix.child("attn")),
                 RmsNorm.load(weights, prefix.child("norm2"), config.hiddenSize(), NORM_EPS),
-                VisionMlp.load(weights, platform, config, prefix.child("mlp")));
+                VisionMlp.load(weights, act, config, prefix.child("mlp")));
     }
 
     VisionMlp mlp() {

@@ -1,7 +1,6 @@
 package ai.tessera.qwen25vl;
 
 import ai.tessera.api.ModelLoadException;
-import ai.tessera.api.Platform;
 import ai.tessera.api.WeightSource;
 import ai.tessera.nn.Linear;
 import ai.tessera.nn.SiluAndMul;
@@ -10,8 +9,8 @@ import org.bytedeco.pytorch.Tensor;
 
 /**
  * The vision blocks' gated MLP ({@code Qwen2_5_VLMLP} with biases): {@code down_proj(silu(gate_proj(x)) * up_proj(x))},
- * gate and up stacked into one matmul, the gate itself from the platform's {@link SiluAndMul} (a runtime-compiled
- * fused kernel where the platform allows native compile, plain ops elsewhere, as on ROCm).
+ * gate and up stacked into one matmul, the gate itself a {@link SiluAndMul}: plain ops, or, with
+ * {@code compile_mm_encoder} on a platform that allows native compile, a runtime-compiled fused kernel (never on ROCm).
  */
 final class VisionMlp implements AutoCloseable {
     private final Linear gateUpProj;
@@ -24,7 +23,8 @@ final class VisionMlp implements AutoCloseable {
         this.downProj = downProj;
     }
 
-    static VisionMlp load(WeightSource weights, Platform platform, VisionConfig config, WeightPrefix prefix)
+    /** @param act the gate: plain ops unless compiled encoders were asked for ({@link SiluAndMul#forEncoder}) */
+    static VisionMlp load(WeightSource weights, SiluAndMul act, VisionConfig config, WeightPrefix prefix)
             throws ModelLoadException {
         long hidden = config.hiddenSize();
         long intermediate = config.intermediateSize();
@@ -32,7 +32,7 @@ final class VisionMlp implements AutoCloseable {
                 new StackedLinear.Part(prefix.child("gate_proj"), intermediate),
                 new StackedLinear.Part(prefix.child("up_proj"), intermediate));
         Linear down = Linear.load(weights, prefix.child("down_proj"), intermediate, hidden, true);
-        return new VisionMlp(gateUp, SiluAndMul.forPlatform(platform), down);
+        return new VisionMlp(gateUp, act, down);
     }
 
     SiluAndMul.Implementation activation() {

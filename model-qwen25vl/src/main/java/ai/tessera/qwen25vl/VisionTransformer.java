@@ -7,6 +7,7 @@ import ai.tessera.api.ModelContext;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.nn.CosSin;
 import ai.tessera.nn.ForwardScope;
+import ai.tessera.nn.SiluAndMul;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
@@ -45,8 +46,9 @@ final class VisionTransformer implements AutoCloseable {
             VisionPatchEmbed patchEmbed = Modules.track(built,
                     VisionPatchEmbed.load(context.weights(), config, prefix.child("patch_embed")));
             List<VisionBlock> blocks = new ArrayList<>();
+            SiluAndMul act = SiluAndMul.forEncoder(context);
             for (int i = 0; i < config.depth(); i++) {
-                blocks.add(Modules.track(built, VisionBlock.load(context.weights(), context.platform(), config,
+                blocks.add(Modules.track(built, VisionBlock.load(context.weights(), act, config,
                         prefix.child("blocks").child(i))));
             }
             PatchMerger merger = Modules.track(built, PatchMerger.load(context.weights(), config,

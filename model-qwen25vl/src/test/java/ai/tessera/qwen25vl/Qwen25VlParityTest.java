@@ -336,7 +336,10 @@ class Qwen25VlParityTest {
         }
     }
 
-    /** The vision MLP's gate where the platform compiles native kernels: the fused form, with the same values. */
+    /**
+     * The vision MLP's gate where the platform compiles native kernels: plain unless compile_mm_encoder asks for
+     * compiled encoders, then the fused form, with the same values.
+     */
     @Test
     void fusedSiluAndMulOfANativeCompilePlatformGivesTheSameValues() throws ModelLoadException {
         Platform compiling = new Platform() {
@@ -371,7 +374,12 @@ class Qwen25VlParityTest {
             }
         };
         VisionConfig config = model().visual().config();
-        try (VisionMlp fused = VisionMlp.load(weights, compiling, config, WeightPrefix.of("visual.blocks.0.mlp"));
+        ReferenceModelContext context = new ReferenceModelContext(HfConfigLoader.fromJson(fixture.configJson, null),
+                weights, compiling, ScalarType.Float);
+        assertEquals(SiluAndMul.Implementation.PLAIN, SiluAndMul.forEncoder(context).implementation(),
+                "encoders stay plain unless compile_mm_encoder is set");
+        try (VisionMlp fused = VisionMlp.load(weights, SiluAndMul.forEncoder(context.compilingEncoders()), config,
+                WeightPrefix.of("visual.blocks.0.mlp"));
              PointerScope scope = new PointerScope()) {
             assertEquals(SiluAndMul.Implementation.FUSED, fused.activation());
             Tensor x = torch.tensor(PrngWeightSource.values("test.mlp.input", 7 * config.hiddenSize()),

@@ -17,15 +17,59 @@ import org.bytedeco.pytorch.Tensor;
  * @param decode      for a step in which every sequence computes one token (a decode step), the block tables and
  *                    context lengths on the model's device, so that paged kernels read them without copies (and a
  *                    captured CUDA graph reads fixed buffers); {@code null} for other steps or when not built
+ * @param mixedDecode for a step that also prefills, the tables of its {@link #leadingDecodes()} sequences, so that
+ *                    a paged backend computes those in one kernel call and the rest with a prefill kernel (see
+ *                    {@link #from}); {@code null} in a decode step, when no sequence leads with one token, or when
+ *                    not built
  */
-public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize, DecodeTables decode) {
+public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize, DecodeTables decode,
+                                DecodeTables mixedDecode) {
     public AttentionMetadata {
         sequences = List.copyOf(sequences);
     }
 
+    /** Metadata of a decode step with its tables, or of another step (tables {@code null}). */
+    public AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize, DecodeTables decode) {
+        this(slotMapping, sequences, blockSize, decode, null);
+    }
+
     /** Metadata without device-side decode tables: backends that want them build their own. */
     public AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, int blockSize) {
-        this(slotMapping, sequences, blockSize, null);
+        this(slotMapping, sequences, blockSize, null, null);
+    }
+
+    /**
+     * How many sequences at the head of the step compute one token each, packed one after another from row 0,
+     * with no bidirectional span: all of them in a decode step, the running decodes ahead of the prefill chunks in
+     * a mixed one. Backends compute these together (one batched call) and the rest sequence by sequence.
+     */
+    public int leadingDecodes() {
+        int i = 0;
+        for (Sequence s : sequences) {
+            if (s.queryLength() != 1 || s.queryStart() != i || !s.bidirectionalSpans().isEmpty()) {
+                break;
+            }
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * The sequences from index {@code first} on, as a step of their own: their query rows renumbered from 0 (the
+     * caller narrows the query, key and value to rows {@code sequences().get(first).queryStart()} on), their slots
+     * narrowed alike, no decode tables.
+     */
+    public AttentionMetadata from(int first) {
+        if (first <= 0 || first >= sequences.size()) {
+            throw new IllegalArgumentException("from(first) needs 0 < first < " + sequences.size() + ", got " + first);
+        }
+        int row = sequences.get(first).queryStart();
+        List<Sequence> rest = new java.util.ArrayList<>();
+        for (Sequence s : sequences.subList(first, sequences.size())) {
+            rest.add(new Sequence(s.queryStart() - row, s.queryLength(), s.contextLength(), s.blockTable, s.knownLength(),
+                    s.bidirectionalSpans()));
+        }
+        return new AttentionMetadata(slotMapping.narrow(0, row, slotMapping.size(0) - row), rest, blockSize);
     }
 
     /**
@@ -37,6 +81,37 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
      * @param contextLengths int32 {@code [rows]}: tokens in each sequence's cache after this step
      */
     public record DecodeTables(Tensor blockTables, Tensor contextLengths) {
+        /**
+         * The tables of {@code sequences}, which compute one token each, as int32 tensors on {@code device}, copied
+         * there in one transfer.
+         *
+         * @throws IllegalArgumentException when a sequence computes more than one token
+         */
+        public static DecodeTables of(List<Sequence> sequences, org.bytedeco.pytorch.Device device) {
+            int maxBlocks = 0;
+            for (Sequence seq : sequences) {
+                if (seq.queryLength() != 1) {
+                    throw new IllegalArgumentException("decode tables hold sequences of one query token, got "
+                            + seq.queryLength());
+                }
+                maxBlocks = Math.max(maxBlocks, seq.blockTable.length);
+            }
+            int n = sequences.size();
+            int[] packed = new int[n * maxBlocks + n];
+            for (int i = 0; i < n; i++) {
+                Sequence seq = sequences.get(i);
+                for (int b = 0; b < seq.blockTable.length; b++) {
+                    packed[i * maxBlocks + b] = Math.toIntExact(seq.blockTable[b]);
+                }
+                packed[n * maxBlocks + i] = seq.contextLength();
+            }
+            Tensor cpu = org.bytedeco.pytorch.global.torch.tensor(packed,
+                    new org.bytedeco.pytorch.TensorOptions(org.bytedeco.pytorch.global.torch.ScalarType.Int));
+            Tensor onDevice = device.is_cpu() ? cpu
+                    : cpu.to(device, org.bytedeco.pytorch.global.torch.ScalarType.Int);
+            return new DecodeTables(onDevice.narrow(0, 0, (long) n * maxBlocks).view(n, maxBlocks),
+                    onDevice.narrow(0, (long) n * maxBlocks, n));
+        }
     }
 
     /** Whether some sequence has a {@link Span} its tokens attend within both ways. */
@@ -59,7 +134,7 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
             plain.add(new Sequence(s.queryStart(), s.queryLength(), s.contextLength(), s.blockTable, s.knownLength(),
                     List.of()));
         }
-        return new AttentionMetadata(slotMapping, plain, blockSize, decode);
+        return new AttentionMetadata(slotMapping, plain, blockSize, decode, mixedDecode);
     }
 
     /**

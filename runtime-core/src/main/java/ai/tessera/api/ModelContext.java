@@ -22,6 +22,16 @@ public interface ModelContext {
     /** The model folder, when the model was loaded from one. */
     Optional<Path> modelDirectory();
 
+    /**
+     * Whether the multimodal encoders (vision, audio towers) may run runtime-compiled kernels
+     * ({@code --compilation-config '{"compile_mm_encoder": true}'}, vLLM's name). Off by default: encoders run plain
+     * libtorch ops even where the platform compiles kernels for the decoder, as vLLM keeps them out of
+     * {@code torch.compile} unless asked.
+     */
+    default boolean compileMultimodalEncoders() {
+        return false;
+    }
+
     /** The attention backend chosen for a layer of this spec on this platform. */
     AttentionBackend attentionFor(AttentionLayerSpec spec) throws ModelLoadException;
 

@@ -50,6 +50,14 @@ public final class SiluAndMul {
         return of(platform.nativeCompile() ? Implementation.FUSED : Implementation.PLAIN);
     }
 
+    /**
+     * The implementation for a multimodal encoder: fused only where the platform compiles native kernels and the
+     * user asked for compiled encoders ({@link ai.tessera.api.ModelContext#compileMultimodalEncoders()}).
+     */
+    public static SiluAndMul forEncoder(ai.tessera.api.ModelContext context) {
+        return context.compileMultimodalEncoders() ? forPlatform(context.platform()) : of(Implementation.PLAIN);
+    }
+
     public static SiluAndMul of(Implementation implementation) {
         if (implementation == Implementation.FUSED) {
             scriptedFunction();

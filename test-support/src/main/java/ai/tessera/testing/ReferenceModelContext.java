@@ -30,6 +30,7 @@ public final class ReferenceModelContext implements ModelContext {
     private final ScalarType dtype;
     private final Map<String, AttentionBackend> backends = new LinkedHashMap<>();
     private final String forced;
+    private boolean compileEncoders;
 
     public ReferenceModelContext(ModelConfig config, WeightSource weights, Platform platform, ScalarType dtype) {
         this(config, weights, platform, dtype, Map.of(), null);
@@ -44,6 +45,17 @@ public final class ReferenceModelContext implements ModelContext {
         this.backends.put("sdpa", new SdpaAttentionBackend());
         this.backends.putAll(extraBackends);
         this.forced = forced;
+    }
+
+    /** This context with {@code compile_mm_encoder} set (encoders may use the platform's compiled kernels). */
+    public ReferenceModelContext compilingEncoders() {
+        compileEncoders = true;
+        return this;
+    }
+
+    @Override
+    public boolean compileMultimodalEncoders() {
+        return compileEncoders;
     }
 
     @Override

@@ -25,7 +25,9 @@ import static org.bytedeco.cuda.global.cudart.cudaDeviceSynchronize;
 /**
  * The paged decode kernel against plain float64 attention and against the SDPA backend, on a CUDA device, for the
  * head sizes, groupings, windows and soft-caps of the families, in bfloat16 and float32; then the time of one
- * decode attention call of both backends. Run on a GPU machine with libtorch and runtime-core on the class path:
+ * decode attention call of both backends; then mixed steps (decodes ahead of a prefill chunk, and one behind it)
+ * through the paged backend against SDPA alone, and the time of such a step of 63 decodes and a 512-token prompt.
+ * Run on a GPU machine with libtorch and runtime-core on the class path:
  * {@code java -cp ... ai.tessera.platform.cuda.PagedAttentionGpuCheck}. Exits by exception when a case is off.
  */
 public final class PagedAttentionGpuCheck {
@@ -62,6 +64,15 @@ public final class PagedAttentionGpuCheck {
             try (PointerScope scope = new PointerScope()) {
                 time(rows, paged, sdpa);
             }
+        }
+        PagedAttentionBackend backend = new PagedAttentionBackend(sdpa);
+        for (ScalarType dtype : new ScalarType[] {ScalarType.BFloat16, ScalarType.Float}) {
+            try (PointerScope scope = new PointerScope()) {
+                ok &= checkMixed(dtype, backend, sdpa);
+            }
+        }
+        try (PointerScope scope = new PointerScope()) {
+            timeMixed(backend, sdpa);
         }
         if (!ok) {
             throw new IllegalStateException("paged decode attention differs from the reference beyond tolerance");
@@ -195,6 +206,87 @@ public final class PagedAttentionGpuCheck {
                 s.scale()));
         System.out.printf("timing rows %d, context 1500, 28/4 heads of 128, bf16: paged %.1f us, sdpa (gather + "
                 + "SDPA) %.1f us per layer call%n", rows, pagedMicros, sdpaMicros);
+    }
+
+    /** A step of sequences given as (tokens computed now, context after the step), over a shuffled random cache. */
+    private record MixedStep(AttentionLayerSpec spec, KvCache.Layer cache, AttentionMetadata withTables,
+                             AttentionMetadata plain, Tensor query, Tensor key, Tensor value) {
+        static MixedStep of(int[][] shape, ScalarType dtype, long seed) {
+            Random random = new Random(seed);
+            int totalBlocks = 1;
+            int rows = 0;
+            for (int[] s : shape) {
+                totalBlocks += (s[1] + BLOCK - 1) / BLOCK;
+                rows += s[0];
+            }
+            List<Integer> free = new ArrayList<>();
+            for (int b = 0; b < totalBlocks; b++) {
+                free.add(b);
+            }
+            java.util.Collections.shuffle(free, random);
+            AttentionLayerSpec spec = AttentionLayerSpec.causal(128, 28, 4, dtype);
+            TensorOptions options = new TensorOptions(dtype).device(new DeviceOptional(CUDA));
+            torch.manual_seed(seed);
+            KvCache.Layer cache = new KvCache.Layer(torch.randn(new long[] {totalBlocks, BLOCK, 4, 128}, options),
+                    torch.randn(new long[] {totalBlocks, BLOCK, 4, 128}, options));
+            List<AttentionMetadata.Sequence> sequences = new ArrayList<>();
+            long[] slotMapping = new long[rows];
+            int row = 0;
+            int next = 0;
+            for (int[] s : shape) {
+                long[] table = new long[(s[1] + BLOCK - 1) / BLOCK];
+                for (int b = 0; b < table.length; b++) {
+                    table[b] = free.get(next++);
+                }
+                AttentionMetadata.Sequence seq = new AttentionMetadata.Sequence(row, s[0], s[1], table);
+                sequences.add(seq);
+                long[] context = seq.contextSlots(BLOCK);
+                System.arraycopy(context, s[1] - s[0], slotMapping, row, s[0]);
+                row += s[0];
+            }
+            Tensor slots = torch.tensor(slotMapping).to(CUDA, ScalarType.Long);
+            AttentionMetadata plain = new AttentionMetadata(slots, sequences, BLOCK);
+            int decodes = plain.leadingDecodes();
+            AttentionMetadata withTables = new AttentionMetadata(slots, sequences, BLOCK, null,
+                    AttentionMetadata.DecodeTables.of(sequences.subList(0, decodes), CUDA));
+            return new MixedStep(spec, cache, withTables, plain, torch.randn(new long[] {rows, 28, 128}, options),
+                    torch.randn(new long[] {rows, 4, 128}, options), torch.randn(new long[] {rows, 4, 128}, options));
+        }
+
+        KvCache.Layer freshCache() {
+            return new KvCache.Layer(cache.key().clone(), cache.value().clone());
+        }
+    }
+
+    /** Decodes ahead of a prefill chunk (and one behind it): the paged backend's split against SDPA alone. */
+    private static boolean checkMixed(ScalarType dtype, PagedAttentionBackend backend, AttentionBackend sdpa) {
+        MixedStep s = MixedStep.of(new int[][] {{1, 17}, {1, 300}, {1, 1500}, {40, 100}, {1, 64}, {33, 33}}, dtype, 99);
+        double scale = 1.0 / Math.sqrt(128);
+        Tensor split = backend.forward(s.query(), s.key(), s.value(), s.freshCache(), s.withTables(), s.spec(), scale);
+        Tensor plain = sdpa.forward(s.query(), s.key(), s.value(), s.freshCache(), s.plain(), s.spec(), scale);
+        double between = split.to(ScalarType.Double).sub(plain.to(ScalarType.Double)).abs().max().item_double();
+        double tolerance = dtype == ScalarType.Float ? 1e-4 : 3e-2;
+        boolean pass = between <= tolerance;
+        System.out.printf("%-5s mixed step (3 decodes, chunk of 40, decode, prompt of 33) %s: max|paged split - sdpa|"
+                + " %.3g%n", pass ? "ok" : "FAIL", dtype, between);
+        return pass;
+    }
+
+    /** 63 decodes at a context of 1500 beside a new prompt of 512: what a step looks like while requests arrive. */
+    private static void timeMixed(PagedAttentionBackend backend, AttentionBackend sdpa) {
+        int[][] shape = new int[64][];
+        for (int i = 0; i < 63; i++) {
+            shape[i] = new int[] {1, 1500};
+        }
+        shape[63] = new int[] {512, 512};
+        MixedStep s = MixedStep.of(shape, ScalarType.BFloat16, 5);
+        double scale = 1.0 / Math.sqrt(128);
+        KvCache.Layer cache = s.freshCache();
+        double split = micros(() -> backend.forward(s.query(), s.key(), s.value(), cache, s.withTables(), s.spec(),
+                scale));
+        double plain = micros(() -> sdpa.forward(s.query(), s.key(), s.value(), cache, s.plain(), s.spec(), scale));
+        System.out.printf("timing mixed step, 63 decodes at 1500 + a prompt of 512, bf16: paged split %.1f us, sdpa"
+                + " %.1f us per layer call%n", split, plain);
     }
 
     private static double micros(Runnable call) {

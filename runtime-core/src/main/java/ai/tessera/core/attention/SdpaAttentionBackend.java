@@ -1,5 +1,7 @@
 package ai.tessera.core.attention;
 
+import java.util.List;
+
 import ai.tessera.api.AttentionBackend;
 import ai.tessera.api.AttentionLayerSpec;
 import ai.tessera.api.AttentionMetadata;
@@ -49,15 +51,38 @@ public class SdpaAttentionBackend implements AttentionBackend {
         valueSlots.index_copy_(0, metadata.slotMapping(), value.to(valueSlots.scalar_type()));
 
         boolean grouped = spec.numHeads() != kvHeads;
-        if (allDecoding(metadata)) {
-            return decodeBatch(query, keySlots, valueSlots, metadata, spec, scale, grouped);
+        List<AttentionMetadata.Sequence> sequences = metadata.sequences();
+        // The decodes of a step (all of it, or those ahead of the prefill chunks) in one call, the rest one by one:
+        // 64 running decodes beside one new prompt would otherwise be 64 gathers and 64 calls per layer.
+        int decodes = metadata.leadingDecodes();
+        if (decodes == sequences.size() && decodes > 1) {
+            return decodeBatch(query, keySlots, valueSlots, sequences, metadata.blockSize(), spec, scale, grouped);
         }
         Tensor out = torch.empty_like(query);
-        for (AttentionMetadata.Sequence seq : metadata.sequences()) {
-            Tensor slots = torch.tensor(seq.contextSlots(metadata.blockSize())).to(query.device(), ScalarType.Long);
+        int first = 0;
+        if (decodes > 1) {
+            out.narrow(0, 0, decodes).copy_(decodeBatch(query.narrow(0, 0, decodes), keySlots, valueSlots,
+                    sequences.subList(0, decodes), metadata.blockSize(), spec, scale, grouped));
+            first = decodes;
+        }
+        // A new prompt's whole context is this step's keys and values, and the cache holds them as they are (same
+        // dtype): read them from the step's rows, sparing the slot tensor's host-to-device copy and the gather.
+        boolean cacheHoldsKeysAsGiven = keySlots.scalar_type().intern() == key.scalar_type().intern()
+                && valueSlots.scalar_type().intern() == value.scalar_type().intern();
+        for (AttentionMetadata.Sequence seq : sequences.subList(first, sequences.size())) {
+            Tensor k;
+            Tensor v;
             // [1, heads, tokens, headDim], the layout SDPA expects
-            Tensor k = keySlots.index_select(0, slots).transpose(0, 1).unsqueeze(0).to(query.scalar_type());
-            Tensor v = valueSlots.index_select(0, slots).transpose(0, 1).unsqueeze(0).to(query.scalar_type());
+            if (cacheHoldsKeysAsGiven && seq.queryLength() == seq.contextLength()) {
+                k = key.narrow(0, seq.queryStart(), seq.queryLength()).transpose(0, 1).unsqueeze(0);
+                v = value.narrow(0, seq.queryStart(), seq.queryLength()).transpose(0, 1).unsqueeze(0);
+            } else {
+                Tensor slots = torch.tensor(seq.contextSlots(metadata.blockSize())).to(query.device(), ScalarType.Long);
+                k = keySlots.index_select(0, slots).transpose(0, 1).unsqueeze(0);
+                v = valueSlots.index_select(0, slots).transpose(0, 1).unsqueeze(0);
+            }
+            k = k.to(query.scalar_type());
+            v = v.to(query.scalar_type());
             Tensor q = query.narrow(0, seq.queryStart(), seq.queryLength()).transpose(0, 1).unsqueeze(0);
             // A window at least as long as the context hides nothing: the plain causal kernel (flash) then applies.
             boolean windowed = spec.slidingWindow().isPresent() && spec.slidingWindow().getAsInt() < seq.contextLength();
@@ -72,34 +97,24 @@ public class SdpaAttentionBackend implements AttentionBackend {
         return out;
     }
 
-    /** Whether every sequence computes one token, packed one after another: the usual decode step. */
-    private static boolean allDecoding(AttentionMetadata metadata) {
-        int i = 0;
-        for (AttentionMetadata.Sequence seq : metadata.sequences()) {
-            if (seq.queryLength() != 1 || seq.queryStart() != i++ || !seq.bidirectionalSpans().isEmpty()) {
-                return false;
-            }
-        }
-        return i > 1;
-    }
-
     /**
-     * A decode step of many sequences in one SDPA call: their contexts gathered into one padded
+     * Many sequences of one query token each in one SDPA call: their contexts gathered into one padded
      * {@code [sequences, kvHeads, longest, headDim]} batch with a mask over the padding (and the window), instead of
      * one call per sequence.
      */
-    private static Tensor decodeBatch(Tensor query, Tensor keySlots, Tensor valueSlots, AttentionMetadata metadata,
+    private static Tensor decodeBatch(Tensor query, Tensor keySlots, Tensor valueSlots,
+                                      List<AttentionMetadata.Sequence> sequences, int blockSize,
                                       AttentionLayerSpec spec, double scale, boolean grouped) {
-        int n = metadata.sequences().size();
+        int n = sequences.size();
         int longest = 0;
-        for (AttentionMetadata.Sequence seq : metadata.sequences()) {
+        for (AttentionMetadata.Sequence seq : sequences) {
             longest = Math.max(longest, seq.contextLength());
         }
         long[] slots = new long[n * longest];
         long[] lengths = new long[n];
         for (int b = 0; b < n; b++) {
-            AttentionMetadata.Sequence seq = metadata.sequences().get(b);
-            long[] context = seq.contextSlots(metadata.blockSize());
+            AttentionMetadata.Sequence seq = sequences.get(b);
+            long[] context = seq.contextSlots(blockSize);
             lengths[b] = context.length;
             for (int p = 0; p < longest; p++) {
                 // Padding reads any valid slot (the sequence's first); the mask hides it.

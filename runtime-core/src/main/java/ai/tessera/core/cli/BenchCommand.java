@@ -167,7 +167,7 @@ final class BenchCommand implements Callable<Integer> {
         java.util.Map<Integer, Double> encoderImagesPerSecond = java.util.Map.of();
         List<List<ThroughputBenchmark.Run>> comparedRuns = new ArrayList<>();
         List<String> comparedPaths = new ArrayList<>();
-        try (ModelSession session = ModelSession.load(registry, modelOptions)) {
+        try (ModelSession session = ModelSession.load(registry, modelOptions, engineOptions)) {
             EngineConfig configured = engineOptions.engineConfig(session, Math.max(2048, maxBatch * inputLen),
                     SamplingParams.greedy(), TextDecoder.NONE, 0, List.of());
             Engine engine = Engine.start(session.model(), configured);
@@ -269,7 +269,7 @@ final class BenchCommand implements Callable<Integer> {
             throw new IllegalArgumentException("--max-concurrency up to " + settings.largestConcurrency()
                     + " needs --max-num-seqs " + settings.largestConcurrency() + " or more, got " + engineOptions.maxNumSeqs);
         }
-        try (ModelSession session = ModelSession.load(registry, modelOptions)) {
+        try (ModelSession session = ModelSession.load(registry, modelOptions, engineOptions)) {
             boolean cpu = session.platform().device().is_cpu();
             settings = rowSettings(!cpu);
             RowBench bench = new RowBench(session, modelOptions.modelDir, settings, hf, out);

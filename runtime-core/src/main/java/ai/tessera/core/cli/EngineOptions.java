@@ -85,6 +85,24 @@ final class EngineOptions {
         return out;
     }
 
+    /**
+     * {@code compile_mm_encoder}: whether the multimodal encoders may run the platform's runtime-compiled kernels
+     * (default false: encoders run plain ops, as vLLM leaves them out of {@code torch.compile} unless asked).
+     *
+     * @throws IllegalArgumentException when it is not a boolean
+     */
+    boolean compileMultimodalEncoders() {
+        JsonNode flag = compilationConfig().get("compile_mm_encoder");
+        if (flag == null) {
+            return false;
+        }
+        if (!flag.isBoolean()) {
+            throw new IllegalArgumentException("--compilation-config: compile_mm_encoder must be true or false, got "
+                    + flag);
+        }
+        return flag.asBoolean();
+    }
+
     private JsonNode compilationConfig() {
         if (compilationConfig == null) {
             return new ObjectMapper().createObjectNode();

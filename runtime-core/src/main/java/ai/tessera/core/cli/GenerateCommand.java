@@ -94,7 +94,7 @@ final class GenerateCommand implements Callable<Integer> {
     }
 
     private void generate(TokenizerCodec codec, int[] ids, PrintWriter out, PrintWriter err) throws Exception {
-        try (ModelSession session = ModelSession.load(registry, modelOptions)) {
+        try (ModelSession session = ModelSession.load(registry, modelOptions, engineOptions)) {
             TextDecoder decoder = codec.decoder();
             SamplingParams params = sampling(session);
             EngineConfig config = engineOptions.engineConfig(session, 2048, params, decoder, seed != null ? seed : 0,

@@ -44,7 +44,8 @@ final class ModelLoader implements ModelSlot.Loader {
         String architecture = spec.load.model.config(spec.modelDir).architecture();
         status.accept(registry.find(Kind.ARCHITECTURE, architecture).isEmpty()
                 ? "waiting for architecture " + architecture + " to be registered" : "loading " + architecture);
-        ModelSession session = ModelSession.load(registry, spec.modelDir, spec.load, pluginWait);
+        ModelSession session = ModelSession.load(registry, spec.modelDir, spec.load, pluginWait,
+                spec.engine.compileMultimodalEncoders());
         TokenizerCodec codec = null;
         try {
             codec = TokenizerCodec.forModel(spec.modelDir, Optional.ofNullable(spec.chatTemplate));

@@ -93,18 +93,20 @@ final class ModelSession implements AutoCloseable {
         LoadOptions load = new LoadOptions();
     }
 
-    static ModelSession load(PluginRegistry registry, Options options) throws ModelLoadException, InterruptedException {
-        return load(registry, options.modelDir, options.load);
+    /** @param engine the engine flags: {@code compile_mm_encoder} of {@code --compilation-config} reaches the model */
+    static ModelSession load(PluginRegistry registry, Options options, EngineOptions engine)
+            throws ModelLoadException, InterruptedException {
+        return load(registry, options.modelDir, options.load, options.load.model.pluginWait(),
+                engine.compileMultimodalEncoders());
     }
 
-    static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options)
-            throws ModelLoadException, InterruptedException {
-        return load(registry, modelDir, options, options.model.pluginWait());
-    }
-
-    /** Loads a model folder, waiting up to {@code pluginWait} for its architecture to be registered. */
-    static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options, Duration pluginWait)
-            throws ModelLoadException, InterruptedException {
+    /**
+     * Loads a model folder, waiting up to {@code pluginWait} for its architecture to be registered.
+     *
+     * @param compileEncoders whether the multimodal encoders may run runtime-compiled kernels
+     */
+    static ModelSession load(PluginRegistry registry, Path modelDir, LoadOptions options, Duration pluginWait,
+                             boolean compileEncoders) throws ModelLoadException, InterruptedException {
         JsonModelConfig config = options.model.config(modelDir);
         Resolver resolver = new Resolver(registry);
         Registration registration = options.model.architecture(registry, config, pluginWait);
@@ -119,7 +121,7 @@ final class ModelSession implements AutoCloseable {
         try (CountingWeights weights = new CountingWeights(WeightSources.open(modelDir, options.loadFormat, dtype,
                 platform.device(), DUMMY_WEIGHTS_SEED))) {
             model = architecture.load(new LoadedContext(config, weights, platform, dtype,
-                    Optional.of(modelDir), resolver, attentionBackend(options)));
+                    Optional.of(modelDir), resolver, attentionBackend(options), compileEncoders));
             census = WeightCensus.of(weights.loaded());
         }
         ai.tessera.api.MediaProcessor media = null;

@@ -116,6 +116,7 @@ final class ModelSpec {
         }
         mmLimits();
         engine.cudaGraphSizes();
+        engine.compileMultimodalEncoders();
         if (enableAutoToolChoice && toolCallParser == null) {
             throw new IllegalArgumentException("--enable-auto-tool-choice needs --tool-call-parser");
         }

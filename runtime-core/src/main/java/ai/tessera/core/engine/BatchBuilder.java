@@ -84,8 +84,7 @@ final class BatchBuilder {
             }
         }
         long[] rows = logitRows.stream().mapToLong(Long::longValue).toArray();
-        AttentionMetadata metadata = new AttentionMetadata(toDevice(slots, device), sequences, blockSize,
-                withDecodeTables ? decodeTables(sequences, device) : null);
+        AttentionMetadata metadata = metadata(toDevice(slots, device), sequences, blockSize, device, withDecodeTables);
         Tensor positionTensor = toDevice(positions, device);
         if (positionSections > 1) {
             positionTensor = positionTensor.view(positionSections, total);
@@ -99,31 +98,21 @@ final class BatchBuilder {
     }
 
     /**
-     * For a step in which every sequence computes one token: the block tables and context lengths as int32 device
-     * tensors, copied in one transfer; {@code null} for other steps.
+     * The metadata of a step, with device-side tables for its decode rows when asked: all of them in a decode
+     * step, the leading ones in a mixed step (see {@link AttentionMetadata#leadingDecodes()}).
      */
-    static AttentionMetadata.DecodeTables decodeTables(List<AttentionMetadata.Sequence> sequences, Device device) {
-        int maxBlocks = 0;
-        for (AttentionMetadata.Sequence seq : sequences) {
-            if (seq.queryLength() != 1) {
-                return null;
-            }
-            maxBlocks = Math.max(maxBlocks, seq.blockTable().length);
+    static AttentionMetadata metadata(Tensor slots, List<AttentionMetadata.Sequence> sequences, int blockSize,
+                                      Device device, boolean withDecodeTables) {
+        if (!withDecodeTables) {
+            return new AttentionMetadata(slots, sequences, blockSize);
         }
-        int n = sequences.size();
-        int[] packed = new int[n * maxBlocks + n];
-        for (int i = 0; i < n; i++) {
-            AttentionMetadata.Sequence seq = sequences.get(i);
-            long[] table = seq.blockTable();
-            for (int b = 0; b < table.length; b++) {
-                packed[i * maxBlocks + b] = Math.toIntExact(table[b]);
-            }
-            packed[n * maxBlocks + i] = seq.contextLength();
+        int decodes = new AttentionMetadata(slots, sequences, blockSize).leadingDecodes();
+        if (decodes == sequences.size()) {
+            return new AttentionMetadata(slots, sequences, blockSize,
+                    AttentionMetadata.DecodeTables.of(sequences, device), null);
         }
-        Tensor cpu = torch.tensor(packed, new TensorOptions(ScalarType.Int));
-        Tensor onDevice = device.is_cpu() ? cpu : cpu.to(device, ScalarType.Int);
-        return new AttentionMetadata.DecodeTables(onDevice.narrow(0, 0, (long) n * maxBlocks).view(n, maxBlocks),
-                onDevice.narrow(0, (long) n * maxBlocks, n));
+        return new AttentionMetadata(slots, sequences, blockSize, null, decodes == 0 ? null
+                : AttentionMetadata.DecodeTables.of(sequences.subList(0, decodes), device));
     }
 
     /** The bidirectional items that tokens {@code [from, from + count)} of {@code r} query, as spans. */

@@ -69,6 +69,8 @@ final class DecodeGraphs implements AutoCloseable {
      */
     private static final List<CaptureStreamFilter> FILTERS = new java.util.concurrent.CopyOnWriteArrayList<>();
     private DeviceAssertionsDataVectorCUDAKernelLaunchInfoVectorPair pool;
+    /** How often the pool was opened for a capture: the allocator counts each, and frees it once all are released. */
+    private int poolUses;
 
     /** One captured size: its fixed inputs (written before each replay), the replayable graph and its output. */
     private record Graph(int rows, Tensor longInputs, Tensor intInputs, Tensor rowIndices, CUgraphExec_st exec,
@@ -137,6 +139,7 @@ final class DecodeGraphs implements AutoCloseable {
         CaptureStreamFilter filter = new CaptureStreamFilter(raw.address());
         FILTERS.add(filter);
         torch_cuda.beginAllocateToPool(deviceIndex, pool, filter);
+        poolUses++;
         CUgraph_st graph = new CUgraph_st();
         Tensor logits;
         boolean ended = false;
@@ -270,6 +273,11 @@ final class DecodeGraphs implements AutoCloseable {
         return new ForwardBatch(ids, positions, metadata, cache, rowIndices);
     }
 
+    /**
+     * Destroys the graphs and gives their memory pool back to the device (as {@code torch.cuda.CUDAGraph.reset}
+     * does), so that a model loaded after this one has it: the pool is released once per capture that opened it,
+     * then the allocator's cache is emptied.
+     */
     @Override
     public void close() {
         for (Map.Entry<Integer, Graph> e : graphs.entrySet()) {
@@ -277,6 +285,17 @@ final class DecodeGraphs implements AutoCloseable {
             e.getValue().logits().releaseReference();
         }
         graphs.clear();
+        if (poolUses > 0) {
+            try {
+                for (; poolUses > 0; poolUses--) {
+                    torch_cuda.getAllocator().releasePool(deviceIndex, pool);
+                }
+                torch.emptyCache();
+            } catch (RuntimeException e) {
+                LOG.log(java.util.logging.Level.WARNING, "the CUDA graphs' memory pool could not be released; its"
+                        + " memory stays with the process until it exits", e);
+            }
+        }
     }
 
     private static void check(int result, String call) {

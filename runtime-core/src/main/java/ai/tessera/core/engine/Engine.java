@@ -367,9 +367,15 @@ public final class Engine implements AutoCloseable {
             }
             steps++;
         } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "engine step over " + step.entries().size() + " requests failed", e);
             // blocks registered for this step were never written
             blocks.resetPrefixCache();
+            if (DeviceMemory.isOutOfMemory(e)) {
+                failLargestAndRetryTheRest(step, e, deliveries);
+                publishStats();
+                deliveries.forEach(Runnable::run);
+                return;
+            }
+            LOG.log(Level.WARNING, "engine step over " + step.entries().size() + " requests failed", e);
             for (ScheduledStep.Entry entry : step.entries()) {
                 RequestState r = entry.request();
                 if (!r.finished()) {
@@ -380,6 +386,39 @@ public final class Engine implements AutoCloseable {
         }
         publishStats();
         deliveries.forEach(Runnable::run);
+    }
+
+    /**
+     * The device ran out of memory in a step: the request that computed the most tokens in it (the last of equals,
+     * the newest) fails with an error of its own, and the step's other requests are computed again from the start
+     * in later steps (their KV may lean on blocks this step never wrote). Each such step so sheds one request, and
+     * the server goes on instead of failing every request in flight.
+     */
+    private void failLargestAndRetryTheRest(ScheduledStep step, RuntimeException e, List<Runnable> deliveries) {
+        DeviceMemory.releaseCached(config.device());
+        ScheduledStep.Entry largest = step.entries().get(0);
+        for (ScheduledStep.Entry entry : step.entries()) {
+            if (entry.numNewTokens() >= largest.numNewTokens()) {
+                largest = entry;
+            }
+        }
+        RequestState culprit = largest.request();
+        LOG.warning("the device ran out of memory in a step over " + step.entries().size() + " requests ("
+                + step.totalTokens() + " tokens); request " + culprit.id + " (" + largest.numNewTokens()
+                + " tokens) fails, the others are computed again: " + DeviceMemory.firstLine(e));
+        List<ScheduledStep.Entry> others = new ArrayList<>(step.entries());
+        others.remove(largest);
+        for (int i = others.size() - 1; i >= 0; i--) {
+            RequestState r = others.get(i).request();
+            if (!r.finished()) {
+                scheduler.recompute(r);
+            }
+        }
+        scheduler.remove(culprit);
+        finishFailed(culprit, "the device ran out of memory computing " + largest.numNewTokens() + " of its tokens"
+                + " in a step of " + step.totalTokens() + " (" + DeviceMemory.firstLine(e) + "); a shorter prompt,"
+                + " fewer media items, a lower --max-num-batched-tokens or --gpu-memory-utilization leaves more room",
+                e, deliveries);
     }
 
     /**

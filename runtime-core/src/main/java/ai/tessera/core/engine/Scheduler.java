@@ -134,7 +134,27 @@ final class Scheduler {
                 budget -= numNew;
             }
         }
-        return new ScheduledStep(entries, preempted);
+        return new ScheduledStep(oneTokenEntriesFirst(entries), preempted);
+    }
+
+    /**
+     * The entries that compute one token (decodes) ahead of the others, each group in its order, so that attention
+     * backends compute them in one call ({@code AttentionMetadata.leadingDecodes}): a request still prefilling in
+     * chunks would otherwise split the running decodes.
+     */
+    private static List<ScheduledStep.Entry> oneTokenEntriesFirst(List<ScheduledStep.Entry> entries) {
+        List<ScheduledStep.Entry> ordered = new ArrayList<>(entries.size());
+        for (ScheduledStep.Entry e : entries) {
+            if (e.numNewTokens() == 1) {
+                ordered.add(e);
+            }
+        }
+        for (ScheduledStep.Entry e : entries) {
+            if (e.numNewTokens() != 1) {
+                ordered.add(e);
+            }
+        }
+        return ordered;
     }
 
     /**
@@ -160,6 +180,16 @@ final class Scheduler {
         r.resetForRecompute();
         waiting.addFirst(r);
         preemptions++;
+    }
+
+    /**
+     * Puts a running request back at the head of the queue with no blocks, to be computed again from its first
+     * token (after a step that failed: its KV may not have been written).
+     */
+    void recompute(RequestState r) {
+        if (running.remove(r)) {
+            preempt(r);
+        }
     }
 
     /** Records that the step ran: the scheduled tokens now have KV in the cache. */

@@ -91,7 +91,7 @@ public class RegistryViewService implements RegistryView {
             Platform cpu = resolver.platform("cpu");
             LoadedContext ctx = new LoadedContext(HfConfigLoader.fromJson(tinyConfigJson, null),
                     new DummyWeightSource(ScalarType.Float, cpu.device(), 0), cpu, ScalarType.Float, Optional.empty(),
-                    resolver, null);
+                    resolver, null, false);
             try (LoadedModel model = arch.load(ctx);
                  PagedKvCache cache = PagedKvCache.allocate(model.attentionLayers(), 1, PagedKvCache.DEFAULT_BLOCK_SIZE,
                          cpu.device())) {

@@ -16,10 +16,12 @@ import org.bytedeco.pytorch.global.torch.ScalarType;
 /**
  * The {@link ModelContext} the container hands an architecture.
  *
- * @param forcedAttention the backend {@code --attention-backend} named for every layer, or {@code null}
+ * @param forcedAttention           the backend {@code --attention-backend} named for every layer, or {@code null}
+ * @param compileMultimodalEncoders {@code compile_mm_encoder} of {@code --compilation-config}
  */
 public record LoadedContext(ModelConfig config, WeightSource weights, Platform platform, ScalarType dtype,
-                            Optional<Path> modelDirectory, Resolver resolver, String forcedAttention)
+                            Optional<Path> modelDirectory, Resolver resolver, String forcedAttention,
+                            boolean compileMultimodalEncoders)
         implements ModelContext {
 
     @Override

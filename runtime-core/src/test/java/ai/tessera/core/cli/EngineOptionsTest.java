@@ -35,6 +35,18 @@ class EngineOptionsTest {
     }
 
     @Test
+    void encodersAreCompiledOnlyWhenAsked() {
+        assertEquals(false, parse().compileMultimodalEncoders());
+        assertEquals(false, parse("--compilation-config", "{\"cudagraph_capture_sizes\":[1]}")
+                .compileMultimodalEncoders());
+        assertEquals(true, parse("--compilation-config", "{\"compile_mm_encoder\":true}").compileMultimodalEncoders());
+        String notBoolean = assertThrows(IllegalArgumentException.class,
+                () -> parse("--compilation-config", "{\"compile_mm_encoder\":\"yes\"}").compileMultimodalEncoders())
+                .getMessage();
+        assertTrue(notBoolean.contains("compile_mm_encoder must be true or false, got \"yes\""), notBoolean);
+    }
+
+    @Test
     void badCompilationConfigsSayWhatIsWrong() {
         String unknown = assertThrows(IllegalArgumentException.class,
                 () -> parse("--compilation-config", "{\"cudagraph_sizes\":[1]}").cudaGraphSizes()).getMessage();

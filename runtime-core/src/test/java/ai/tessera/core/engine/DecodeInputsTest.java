@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.util.List;
 
@@ -13,6 +14,7 @@ import ai.tessera.api.ForwardBatch;
 import ai.tessera.api.LoadedModel;
 import org.bytedeco.pytorch.Device;
 import org.bytedeco.pytorch.Tensor;
+import org.bytedeco.pytorch.global.torch;
 import org.bytedeco.pytorch.global.torch.ScalarType;
 import org.junit.jupiter.api.Test;
 
@@ -37,7 +39,7 @@ class DecodeInputsTest {
         List<AttentionMetadata.Sequence> sequences = List.of(
                 new AttentionMetadata.Sequence(0, 1, 20, new long[] {7, 3}),
                 new AttentionMetadata.Sequence(1, 1, 5, new long[] {9}));
-        AttentionMetadata.DecodeTables tables = BatchBuilder.decodeTables(sequences, CPU);
+        AttentionMetadata.DecodeTables tables = AttentionMetadata.DecodeTables.of(sequences, CPU);
         assertEquals(ScalarType.Int, tables.blockTables().scalar_type().intern());
         assertEquals(ScalarType.Int, tables.contextLengths().scalar_type().intern());
         assertArrayEquals(new long[] {2, 2}, tables.blockTables().shape());
@@ -49,9 +51,28 @@ class DecodeInputsTest {
     }
 
     @Test
-    void prefillStepsCarryNoDecodeTables() {
-        assertNull(BatchBuilder.decodeTables(List.of(new AttentionMetadata.Sequence(0, 1, 20, new long[] {7, 3}),
-                new AttentionMetadata.Sequence(1, 4, 4, new long[] {9})), CPU));
+    void mixedStepsCarryTablesOfTheirLeadingDecodesOnly() {
+        Tensor slots = torch.zeros(7L);
+        AttentionMetadata prefillOnly = BatchBuilder.metadata(slots, List.of(
+                new AttentionMetadata.Sequence(0, 4, 4, new long[] {9}),
+                new AttentionMetadata.Sequence(4, 1, 20, new long[] {7, 3})), 16, CPU, true);
+        assertNull(prefillOnly.decode());
+        assertNull(prefillOnly.mixedDecode(), "no decode leads the step");
+        AttentionMetadata mixed = BatchBuilder.metadata(slots, List.of(
+                new AttentionMetadata.Sequence(0, 1, 20, new long[] {7, 3}),
+                new AttentionMetadata.Sequence(1, 1, 5, new long[] {9}),
+                new AttentionMetadata.Sequence(2, 4, 4, new long[] {4}),
+                new AttentionMetadata.Sequence(6, 1, 17, new long[] {5, 6})), 16, CPU, true);
+        assertNull(mixed.decode());
+        assertEquals(2, mixed.leadingDecodes());
+        assertArrayEquals(new long[] {2, 2}, mixed.mixedDecode().blockTables().shape());
+        assertEquals(5, mixed.mixedDecode().contextLengths().get(1).item_int());
+        AttentionMetadata rest = mixed.from(2);
+        assertEquals(List.of(0, 4), rest.sequences().stream().map(AttentionMetadata.Sequence::queryStart).toList());
+        assertEquals(5, rest.slotMapping().size(0));
+        assertNull(BatchBuilder.metadata(slots, mixed.sequences(), 16, CPU, false).mixedDecode());
+        assertThrows(IllegalArgumentException.class, () -> AttentionMetadata.DecodeTables.of(
+                prefillOnly.sequences(), CPU));
     }
 
     @Test
