@@ -44,6 +44,11 @@ public record AttentionMetadata(Tensor slotMapping, List<Sequence> sequences, in
      * a mixed one. Backends compute these together (one batched call) and the rest sequence by sequence.
      */
     public int leadingDecodes() {
+        return leadingDecodes(sequences);
+    }
+
+    /** {@link #leadingDecodes()} of these sequences, in packing order. */
+    public static int leadingDecodes(List<Sequence> sequences) {
         int i = 0;
         for (Sequence s : sequences) {
             if (s.queryLength() != 1 || s.queryStart() != i || !s.bidirectionalSpans().isEmpty()) {

@@ -106,7 +106,7 @@ final class BatchBuilder {
         if (!withDecodeTables) {
             return new AttentionMetadata(slots, sequences, blockSize);
         }
-        int decodes = new AttentionMetadata(slots, sequences, blockSize).leadingDecodes();
+        int decodes = AttentionMetadata.leadingDecodes(sequences);
         if (decodes == sequences.size()) {
             return new AttentionMetadata(slots, sequences, blockSize,
                     AttentionMetadata.DecodeTables.of(sequences, device), null);
