@@ -61,6 +61,8 @@ final class BadRequests {
                 of("wrong API key", "POST", CHAT, WRONG_KEY, hi(""), 401, "API key"),
                 of("GET on chat completions", "GET", CHAT, KEY, null, 405, "GET"),
                 of("unknown path", "GET", "/v1/nothing", KEY, null, 404, "/v1/nothing"),
+                of("unknown path outside /v1", "GET", "/ping", NO_KEY, null, 404, "/ping"),
+                of("POST on /health", "POST", "/health", KEY, "{}", 405, "POST", "/health"),
                 chat("image for a text-only model", msgs("{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":"
                         + "\"hi\"},{\"type\":\"image_url\",\"image_url\":{\"url\":\"http://x/y.png\"}}]}", ""), 400,
                         "image"),
@@ -72,6 +74,17 @@ final class BadRequests {
                 completion("token id out of vocabulary", "{\"prompt\":[999999999]}", 400, "999999999"),
                 chat("response_format json_object", hi(",\"response_format\":{\"type\":\"json_object\"}"), 400,
                         "response_format"),
+                completion("response_format json_schema on completions", "{\"prompt\":\"hi\",\"response_format\":"
+                        + "{\"type\":\"json_schema\"}}", 400, "response_format", "guided"),
+                chat("response_format of no known type", hi(",\"response_format\":{\"type\":\"bogus\"}"), 400,
+                        "must be one of", "bogus"),
+                completion("guided_json with an empty schema", "{\"prompt\":\"hi\",\"guided_json\":{}}", 400,
+                        "guided_json"),
+                completion("use_beam_search", "{\"prompt\":\"hi\",\"use_beam_search\":true}", 400,
+                        "use_beam_search"),
+                chat("truncate_prompt_tokens", hi(",\"truncate_prompt_tokens\":2"), 400, "truncate_prompt_tokens"),
+                completion("return_tokens_as_token_ids", "{\"prompt\":\"hi\",\"return_tokens_as_token_ids\":true}",
+                        400, "return_tokens_as_token_ids"),
                 chat("stream_options without stream", hi(",\"stream_options\":{\"include_usage\":true}"), 400,
                         "stream_options"));
     }

@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,6 +122,20 @@ class OpenAiServerTest {
      * The server renders the chat template and decodes greedily exactly as {@code tessera generate --chat} does:
      * same template, same tokenizer, same engine, so the 16 tokens must be the same text.
      */
+    /** Each request is logged when it arrives and when it ends, by its id (vLLM does; --disable-log-requests not). */
+    @Test
+    void requestsAreLoggedByTheirId() throws Exception {
+        ChatCompletion c = client.chat().completions().create(chat(PROMPT, 4).build());
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        String log = "";
+        while (System.nanoTime() < deadline && !log.contains("finished request " + c.id())) {
+            Thread.sleep(50);
+            log = Files.readString(work.resolve("serve.log"));
+        }
+        assertTrue(log.contains("received request " + c.id() + " for " + MODEL + ": "), log);
+        assertTrue(log.contains("finished request " + c.id() + ": ok, 4 tokens generated in"), log);
+    }
+
     @Test
     void greedyChatEqualsTheCliGenerate() {
         ChatCompletion c = client.chat().completions().create(chat(PROMPT, 16).build());
@@ -168,6 +183,11 @@ class OpenAiServerTest {
         assertEquals("Hello world" + text, fromIds.choices().get(0).text());
         assertEquals(2, fromIds.usage().orElseThrow().promptTokens());
         assertEquals(CompletionChoice.FinishReason.LENGTH, fromText.choices().get(0).finishReason());
+        Completion unbounded = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                .prompt("Hello world").temperature(0.0)
+                .putAdditionalBodyProperty("ignore_eos", JsonValue.from(true)).build());
+        assertEquals(16, unbounded.usage().orElseThrow().completionTokens(),
+                "without max_tokens a completion stops at 16 tokens, as OpenAI's and vLLM's");
 
         StringBuilder streamed = new StringBuilder();
         try (StreamResponse<Completion> stream = client.completions().createStreaming(CompletionCreateParams.builder()
@@ -265,6 +285,11 @@ class OpenAiServerTest {
                 .prompt("Hello world").maxTokens(8).temperature(0.0).stopOfStrings(List.of(stop2, "never")).build());
         assertEquals(full.substring(0, full.indexOf(stop2)), stopped.choices().get(0).text());
         assertEquals(CompletionChoice.FinishReason.STOP, stopped.choices().get(0).finishReason());
+        Completion kept = client.completions().create(CompletionCreateParams.builder().model(MODEL)
+                .prompt("Hello world").maxTokens(8).temperature(0.0).stopOfStrings(List.of(stop2))
+                .putAdditionalBodyProperty("include_stop_str_in_output", JsonValue.from(true)).build());
+        assertEquals(full.substring(0, full.indexOf(stop2) + stop2.length()), kept.choices().get(0).text(),
+                "include_stop_str_in_output: the text ends with the stop string");
 
         ChatCompletion plain = client.chat().completions().create(chat(PROMPT, 16).stop("never-there").build());
         assertEquals(generated, content(plain), "a stop string that never comes changes nothing");
@@ -442,6 +467,24 @@ class OpenAiServerTest {
         }
     }
 
+    /** A chat template that does not parse is a flag error before the model loads, not a 400 on every chat. */
+    @Test
+    void aBrokenChatTemplateStopsServeBeforeLoading() throws Exception {
+        Path broken = Files.createTempFile("broken", ".jinja");
+        try {
+            Files.writeString(broken, "{% for m in messages %}{{ m.content }");
+            TesseraProcess.Result r = TesseraProcess.run(deploy, Duration.ofSeconds(60), "serve", "--chat-template",
+                    broken.toString());
+            assertEquals(1, r.code(), r.err());
+            String line = r.err().lines().filter(l -> l.startsWith("tessera serve: --chat-template: ")).findFirst()
+                    .orElseThrow(() -> new AssertionError("no one-line template error in:\n" + r.err()));
+            assertTrue(line.contains("never closed"), line);
+            assertFalse(r.err().contains("Loading weights"), "the model must not load:\n" + r.err());
+        } finally {
+            Files.deleteIfExists(broken);
+        }
+    }
+
     /** Flags are checked before the model loads: a quick, one-line error and no stack trace. */
     @ParameterizedTest
     @ValueSource(strings = {"--port|0|1|--port must be between 1 and 65535, got 0",
@@ -458,8 +501,10 @@ class OpenAiServerTest {
         assertEquals(Integer.parseInt(parts[2]), r.code(), r.err());
         String line = r.err().lines().filter(l -> l.contains(parts[3])).findFirst()
                 .orElseThrow(() -> new AssertionError("'" + parts[3] + "' not in:\n" + r.err()));
-        if (r.code() == 1) {
-            assertTrue(line.startsWith("tessera serve: "), line);
+        assertTrue(line.startsWith("tessera serve: "), line);
+        if (r.code() == 2) {
+            assertTrue(line.endsWith("(see 'tessera serve --help')"), line);
+            assertFalse(r.err().contains("Usage:"), "bad usage is one line, not the whole usage:\n" + r.err());
         }
         assertFalse(r.err().contains("\tat ") || r.out().contains("\tat "), "stack trace:\n" + r.err());
         assertFalse(line.contains("Exception"), line);

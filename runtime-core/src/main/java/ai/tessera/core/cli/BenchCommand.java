@@ -138,6 +138,7 @@ final class BenchCommand implements Callable<Integer> {
         if (engineOptions.maxModelLen == null) {
             // an image takes at most a few thousand tokens in the families served (Qwen2.5-VL: 1369 at 1024x1024)
             engineOptions.maxModelLen = inputLen + outputLen + images * 8192;
+            engineOptions.maxModelLenFromUser = false;
         }
         if (maxBatch > engineOptions.maxNumSeqs) {
             throw new IllegalArgumentException("--batch-sizes up to " + maxBatch + " need --max-num-seqs " + maxBatch

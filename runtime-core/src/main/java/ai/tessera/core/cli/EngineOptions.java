@@ -21,6 +21,13 @@ final class EngineOptions {
             description = "Most tokens (prompt and output) of one request; default: the model's max_position_embeddings.")
     Integer maxModelLen;
 
+    /** Off where the command chose {@link #maxModelLen} itself (bench sizes it to its shapes). */
+    boolean maxModelLenFromUser = true;
+
+    /** vLLM's switch for a --max-model-len above the model's max_position_embeddings; Tessera's name is checked too. */
+    static final List<String> ALLOW_LONG_MAX_MODEL_LEN = List.of("TESSERA_ALLOW_LONG_MAX_MODEL_LEN",
+            "VLLM_ALLOW_LONG_MAX_MODEL_LEN");
+
     @CommandLine.Option(names = "--max-num-seqs", paramLabel = "N", defaultValue = "256",
             description = "Most requests in one step (default: ${DEFAULT-VALUE}).")
     int maxNumSeqs;
@@ -135,6 +142,30 @@ final class EngineOptions {
     }
 
     /**
+     * {@code --max-model-len}, or the model's {@code max_position_embeddings} when not given. As in vLLM, a length
+     * beyond the model's positions is refused unless {@code TESSERA_ALLOW_LONG_MAX_MODEL_LEN=1} (or vLLM's
+     * {@code VLLM_ALLOW_LONG_MAX_MODEL_LEN=1}) says the user knows the model computes such positions (RoPE scaling).
+     *
+     * @param maxPositions the model's {@code max_position_embeddings}, or -1 when its config has none
+     */
+    int maxModelLen(int maxPositions, java.util.function.UnaryOperator<String> env) {
+        if (maxModelLen == null) {
+            if (maxPositions <= 0) {
+                throw new IllegalArgumentException("config.json has no max_position_embeddings; pass --max-model-len");
+            }
+            return maxPositions;
+        }
+        boolean allowed = ALLOW_LONG_MAX_MODEL_LEN.stream().anyMatch(name -> "1".equals(env.apply(name))
+                || "true".equalsIgnoreCase(env.apply(name)));
+        if (maxModelLenFromUser && maxPositions > 0 && maxModelLen > maxPositions && !allowed) {
+            throw new IllegalArgumentException("--max-model-len " + maxModelLen + " is greater than the model's"
+                    + " max_position_embeddings " + maxPositions + ", which may give wrong outputs; pass "
+                    + maxPositions + " or less, or set " + ALLOW_LONG_MAX_MODEL_LEN.get(0) + "=1 to allow it");
+        }
+        return maxModelLen;
+    }
+
+    /**
      * The engine configuration for a loaded model: its end-of-sequence ids (the model's and {@code extraEos}, e.g.
      * the tokenizer's), sampling defaults and text decoder.
      */
@@ -150,7 +181,7 @@ final class EngineOptions {
                 .gpuMemoryUtilization(gpuMemoryUtilization)
                 .maxNumSeqs(maxNumSeqs)
                 .maxNumBatchedTokens(maxNumBatchedTokens != null ? maxNumBatchedTokens : defaultBatchedTokens)
-                .maxModelLen(maxModelLen != null ? maxModelLen : session.maxPositionEmbeddings())
+                .maxModelLen(maxModelLen(session.maxPositionEmbeddingsIfKnown(), System::getenv))
                 .prefixCaching(!noPrefixCaching)
                 .eosTokenIds(eos)
                 .samplingDefaults(defaults)

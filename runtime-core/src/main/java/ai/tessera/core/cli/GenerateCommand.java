@@ -81,7 +81,9 @@ final class GenerateCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         if ((prompt == null) == (promptTokenIds == null)) {
-            throw new IllegalArgumentException("give exactly one of --prompt and --prompt-token-ids");
+            // bad usage (exit code 2), not an error of the model or its files
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "give exactly one of --prompt and --prompt-token-ids");
         }
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();

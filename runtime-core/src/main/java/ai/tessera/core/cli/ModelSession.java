@@ -226,13 +226,12 @@ final class ModelSession implements AutoCloseable {
         return n;
     }
 
-    /** The model's context length, the default {@code --max-model-len}. */
-    int maxPositionEmbeddings() {
-        int n = config.getInt("max_position_embeddings", config.getInt("text_config.max_position_embeddings", -1));
-        if (n <= 0) {
-            throw new IllegalArgumentException("config.json has no max_position_embeddings; pass --max-model-len");
-        }
-        return n;
+    /**
+     * The model's context length, the default {@code --max-model-len}: {@code max_position_embeddings} of the config
+     * (or its text config), -1 when it has none.
+     */
+    int maxPositionEmbeddingsIfKnown() {
+        return config.getInt("max_position_embeddings", config.getInt("text_config.max_position_embeddings", -1));
     }
 
     @Override

@@ -131,6 +131,15 @@ final class ModelSpec {
         if (chatTemplate != null && !Files.isRegularFile(chatTemplate)) {
             throw new IllegalArgumentException("--chat-template " + chatTemplate + " is not a file");
         }
+        if (chatTemplate != null) {
+            try {
+                // its syntax is checked here, before the model loads, not by the first chat request
+                ai.tessera.core.chat.ChatTemplate.of(ai.tessera.core.chat.ChatTemplateSource.locate(modelDir,
+                        java.util.Optional.of(chatTemplate)), java.util.Map.of());
+            } catch (ai.tessera.api.ModelLoadException e) {
+                throw new IllegalArgumentException("--chat-template: " + e.getMessage(), e);
+            }
+        }
     }
 
     /** {@code --mm-processor-kwargs} as a map (empty when not given). */

@@ -102,6 +102,7 @@ final class ServeCommand implements Callable<Integer> {
         }
         checkPortFree();
         served.setApiKey(apiKey == null || apiKey.isBlank() ? null : apiKey);
+        served.setLogRequests(!disableLogRequests);
 
         if (fromEtc) {
             awaitConfigurations(configured);

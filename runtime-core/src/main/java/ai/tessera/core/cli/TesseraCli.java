@@ -64,6 +64,7 @@ public class TesseraCli implements CommandService {
                 .addSubcommand(new GenerateCommand(registry))
                 .addSubcommand(new BenchCommand(registry))
                 .setOut(outWriter).setErr(errWriter)
+                .setParameterExceptionHandler(TesseraCli::badUsage)
                 .setExecutionExceptionHandler((e, cmd, parsed) -> {
                     // Errors a user can act on are printed as one line; no stack trace reaches the terminal.
                     errWriter.println("tessera " + cmd.getCommandName() + ": " + e.getMessage());
@@ -75,6 +76,19 @@ public class TesseraCli implements CommandService {
         outWriter.flush();
         errWriter.flush();
         return code;
+    }
+
+    /**
+     * Bad usage (an unknown flag, a value of the wrong kind, a missing one): one line that says what is wrong and
+     * where the usage is, exit code 2, rather than the whole usage text after the error.
+     */
+    private static int badUsage(CommandLine.ParameterException e, String[] args) {
+        CommandLine cmd = e.getCommandLine();
+        PrintWriter err = cmd.getErr();
+        String command = cmd.getCommandSpec().qualifiedName();
+        err.println(command + ": " + e.getMessage() + " (see '" + command + " --help')");
+        CommandLine.UnmatchedArgumentException.printSuggestions(e, err);
+        return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
 
     @CommandLine.Command(name = "tessera", mixinStandardHelpOptions = true,

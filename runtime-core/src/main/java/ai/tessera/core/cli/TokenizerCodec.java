@@ -34,10 +34,18 @@ final class TokenizerCodec implements PromptCodec, AutoCloseable {
         return forModel(modelDir, Optional.empty());
     }
 
-    /** The codec of a model folder, with {@code --chat-template FILE} if given. */
+    /**
+     * The codec of a model folder, with {@code --chat-template FILE} if given. A given template is read and
+     * checked now, so that a broken one stops the model from loading (a misconfiguration of the server, not of the
+     * requests that would otherwise each get its error).
+     */
     static TokenizerCodec forModel(Path modelDir, Optional<Path> chatTemplate) throws ModelLoadException {
         boolean present = Files.isRegularFile(modelDir.resolve("tokenizer.json"));
-        return new TokenizerCodec(modelDir, present ? HfTokenizer.load(modelDir) : null, chatTemplate);
+        TokenizerCodec codec = new TokenizerCodec(modelDir, present ? HfTokenizer.load(modelDir) : null, chatTemplate);
+        if (chatTemplate.isPresent()) {
+            codec.chatTemplate();
+        }
+        return codec;
     }
 
     /** The chat template, loaded on first use so that models without one can still serve completions. */

@@ -173,7 +173,7 @@ public final class Engine implements AutoCloseable {
         String id = request.requestId();
         RequestPublisher publisher = new RequestPublisher(delivery, () -> submit(() -> admit(id)), () -> abort(id));
         OutputText text = new OutputText(config.textDecoder().start(request.promptTokenIds(),
-                params.skipSpecialTokens()), params.stop());
+                params.skipSpecialTokens()), params.stop(), params.includeStopStrInOutput());
         if (live.putIfAbsent(id, new RequestState(request, params, text, publisher)) != null) {
             throw new IllegalArgumentException("request id " + id + " is already in use by a live request");
         }

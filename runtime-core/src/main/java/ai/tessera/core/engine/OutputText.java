@@ -10,13 +10,20 @@ import java.util.List;
 final class OutputText {
     private final TextDecoder.Session decoder;
     private final List<String> stops;
+    private final boolean keepStop;
     private final int holdBack;
     private final StringBuilder text = new StringBuilder();
     private int emitted;
 
     OutputText(TextDecoder.Session decoder, List<String> stops) {
+        this(decoder, stops, false);
+    }
+
+    /** @param keepStop whether the text ends with the stop string found ({@code include_stop_str_in_output}) */
+    OutputText(TextDecoder.Session decoder, List<String> stops, boolean keepStop) {
         this.decoder = decoder;
         this.stops = stops;
+        this.keepStop = keepStop;
         int longest = 0;
         for (String s : stops) {
             longest = Math.max(longest, s.length());
@@ -27,7 +34,7 @@ final class OutputText {
     /**
      * Decodes new tokens and looks for a stop string in the text they complete.
      *
-     * @return the stop string found (the text is then cut before it), or null
+     * @return the stop string found (the text is then cut before it, or after it when kept), or null
      */
     String append(int[] newTokenIds) {
         int before = text.length();
@@ -46,7 +53,7 @@ final class OutputText {
             }
         }
         if (best != null) {
-            text.setLength(bestAt);
+            text.setLength(keepStop ? bestAt + best.length() : bestAt);
         }
         return best;
     }

@@ -28,11 +28,13 @@ import java.util.Set;
  *                          alternatives
  * @param skipSpecialTokens whether the output text leaves out special tokens (vLLM's {@code skip_special_tokens});
  *                          parsers that read tags made of special tokens need them kept
+ * @param includeStopStrInOutput whether the output text ends with the stop string that ended it (vLLM's
+ *                          {@code include_stop_str_in_output}) instead of before it
  */
 public record SamplingParams(double temperature, int topK, double topP, double minP, Long seed,
                              double repetitionPenalty, double presencePenalty, double frequencyPenalty,
                              Integer maxTokens, List<String> stop, Set<Integer> stopTokenIds, boolean ignoreEos,
-                             Integer logprobs, boolean skipSpecialTokens) {
+                             Integer logprobs, boolean skipSpecialTokens, boolean includeStopStrInOutput) {
 
     /** Logprobs asked for beyond this many alternatives are refused (as vLLM's default limit). */
     public static final int MAX_LOGPROBS = 20;
@@ -55,6 +57,15 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         for (String s : stop) {
             check(s != null && !s.isEmpty(), "stop strings must not be empty", s);
         }
+    }
+
+    /** The parameters without {@code includeStopStrInOutput}: the text ends before a stop string. */
+    public SamplingParams(double temperature, int topK, double topP, double minP, Long seed,
+                          double repetitionPenalty, double presencePenalty, double frequencyPenalty,
+                          Integer maxTokens, List<String> stop, Set<Integer> stopTokenIds, boolean ignoreEos,
+                          Integer logprobs, boolean skipSpecialTokens) {
+        this(temperature, topK, topP, minP, seed, repetitionPenalty, presencePenalty, frequencyPenalty, maxTokens, stop,
+                stopTokenIds, ignoreEos, logprobs, skipSpecialTokens, false);
     }
 
     /** The parameters of API 1.0, before {@code skipSpecialTokens}: special tokens are left out of the text. */
@@ -98,6 +109,7 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         b.ignoreEos = ignoreEos;
         b.logprobs = logprobs;
         b.skipSpecialTokens = skipSpecialTokens;
+        b.includeStopStrInOutput = includeStopStrInOutput;
         return b;
     }
 
@@ -134,6 +146,7 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         private boolean ignoreEos;
         private Integer logprobs;
         private boolean skipSpecialTokens = true;
+        private boolean includeStopStrInOutput;
 
         public Builder temperature(double v) { temperature = v; return this; }
         public Builder topK(int v) { topK = v; return this; }
@@ -149,10 +162,12 @@ public record SamplingParams(double temperature, int topK, double topP, double m
         public Builder ignoreEos(boolean v) { ignoreEos = v; return this; }
         public Builder logprobs(Integer v) { logprobs = v; return this; }
         public Builder skipSpecialTokens(boolean v) { skipSpecialTokens = v; return this; }
+        public Builder includeStopStrInOutput(boolean v) { includeStopStrInOutput = v; return this; }
 
         public SamplingParams build() {
             return new SamplingParams(temperature, topK, topP, minP, seed, repetitionPenalty, presencePenalty,
-                    frequencyPenalty, maxTokens, stop, stopTokenIds, ignoreEos, logprobs, skipSpecialTokens);
+                    frequencyPenalty, maxTokens, stop, stopTokenIds, ignoreEos, logprobs, skipSpecialTokens,
+                    includeStopStrInOutput);
         }
     }
 }

@@ -32,6 +32,23 @@ public class HealthServlet extends HttpServlet {
         this.models = models;
     }
 
+    /** Other methods than GET get an OpenAI error body too, not the container's HTML page. */
+    @Override
+    protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException,
+            jakarta.servlet.ServletException {
+        String method = request.getMethod();
+        if (method.equals("GET") || method.equals("HEAD")) {
+            super.service(request, response);
+            return;
+        }
+        ai.tessera.core.server.OpenAiException refused = ai.tessera.core.server.OpenAiException.methodNotAllowed(method,
+                "/health");
+        response.setStatus(refused.status());
+        response.setHeader("Allow", "GET, HEAD");
+        response.setContentType("application/json");
+        JSON.writeValue(response.getOutputStream(), refused.body());
+    }
+
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();

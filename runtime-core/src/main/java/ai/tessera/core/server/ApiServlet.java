@@ -28,7 +28,9 @@ import org.osgi.service.component.annotations.Reference;
 @Component(service = Servlet.class, property = {
     "osgi.http.whiteboard.servlet.pattern=/v1/*",
     "osgi.http.whiteboard.servlet.pattern=/version",
-    "osgi.http.whiteboard.servlet.pattern=/metrics"})
+    "osgi.http.whiteboard.servlet.pattern=/metrics",
+    // the default servlet: any other path gets an OpenAI 404 body, not the container's HTML page
+    "osgi.http.whiteboard.servlet.pattern=/"})
 public class ApiServlet extends HttpServlet {
     private static final long serialVersionUID = 1L;
     private static final Logger LOG = Logger.getLogger(ApiServlet.class.getName());
@@ -64,6 +66,9 @@ public class ApiServlet extends HttpServlet {
                 response.setContentType("text/plain; version=0.0.4; charset=utf-8");
                 metrics.write(response.getOutputStream());
                 return;
+            }
+            if (!path.startsWith("/v1/")) {
+                throw OpenAiException.notFound(null, "No endpoint " + method + " " + path);
             }
             models.apiKey().check(request.getHeader("Authorization"));
             switch (path) {

@@ -66,7 +66,7 @@ final class ChatCompletions {
         }
         SamplingParams sampling;
         try {
-            sampling = SamplingFields.read(f, model, promptIds.length, logprobs);
+            sampling = SamplingFields.read(f, model, promptIds.length, logprobs, null);
             if (reasoning.map(ReasoningParser::needsSpecialTokens).orElse(false)
                     || (tools.parse() && tools.parser().needsSpecialTokens())) {
                 // the parsers read tags that are special tokens (vLLM's adjust_request does the same)
@@ -86,7 +86,7 @@ final class ChatCompletions {
         }
         Outputs outputs = new Outputs(model.engine());
         outputs.submitAll(requests);
-        RequestTimer timer = metrics.start(model.name(), promptIds.length);
+        RequestTimer timer = metrics.start(model.name(), id, promptIds.length, sampling);
         ChoiceWriter writer = new ChoiceWriter(id, created, model, n, includeUsage, promptIds.length, tools, reasoning);
         try {
             if (stream) {

@@ -38,7 +38,8 @@ final class Completions {
         List<SamplingParams> perPrompt = new ArrayList<>();
         int promptTokens = 0;
         for (int[] p : prompts) {
-            perPrompt.add(SamplingFields.read(f, model, p.length, logprobs));
+            perPrompt.add(SamplingFields.read(f, model, p.length, logprobs,
+                    SamplingFields.COMPLETIONS_DEFAULT_MAX_TOKENS));
             promptTokens += p.length;
         }
         Outputs outputs = new Outputs(model.engine());
@@ -52,7 +53,7 @@ final class Completions {
             }
         }
         outputs.submitAll(requests);
-        RequestTimer timer = metrics.start(model.name(), promptTokens);
+        RequestTimer timer = metrics.start(model.name(), id, promptTokens, perPrompt.get(0));
         StringBuilder[] texts = new StringBuilder[choices];
         LogprobsBodies.Completion[] lps = new LogprobsBodies.Completion[choices];
         String[] finish = new String[choices];

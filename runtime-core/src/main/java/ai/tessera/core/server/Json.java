@@ -48,13 +48,6 @@ final class Json {
 
     /** OpenAI's error body. */
     static Map<String, Object> errorBody(OpenAiException e) {
-        Map<String, Object> error = new LinkedHashMap<>();
-        error.put("message", e.getMessage());
-        error.put("type", e.type());
-        error.put("param", e.param());
-        error.put("code", e.status());
-        Map<String, Object> body = new LinkedHashMap<>();
-        body.put("error", error);
-        return body;
+        return e.body();
     }
 }

@@ -27,6 +27,16 @@ public final class OpenAiException extends RuntimeException {
                 "Missing or invalid API key: send it as 'Authorization: Bearer <key>'.");
     }
 
+    /** OpenAI's error body: {@code {"error": {"message", "type", "param", "code"}}}. */
+    public java.util.Map<String, Object> body() {
+        java.util.Map<String, Object> error = new java.util.LinkedHashMap<>();
+        error.put("message", getMessage());
+        error.put("type", type);
+        error.put("param", param);
+        error.put("code", status);
+        return java.util.Map.of("error", error);
+    }
+
     public static OpenAiException notFound(String param, String message) {
         return new OpenAiException(404, "not_found_error", param, message);
     }

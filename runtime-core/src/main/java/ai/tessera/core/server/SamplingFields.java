@@ -18,11 +18,18 @@ final class SamplingFields {
     private SamplingFields() {
     }
 
+    /** {@code max_tokens} of {@code /v1/completions} when the request leaves it out (OpenAI's and vLLM's default). */
+    static final int COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
+
     /**
-     * The request's sampling parameters over the model's defaults; {@code max_tokens} defaults to what is left of
-     * the context after the prompt, and a request that does not fit is a 400 with both numbers.
+     * The request's sampling parameters over the model's defaults; a request that does not fit is a 400 with both
+     * numbers.
+     *
+     * @param defaultMaxTokens {@code max_tokens} when the request gives none (at most what is left of the context),
+     *                         or {@code null} for all that is left of the context after the prompt (chat, as vLLM)
      */
-    static SamplingParams read(Fields f, ServedModel model, int promptTokens, Integer logprobs) {
+    static SamplingParams read(Fields f, ServedModel model, int promptTokens, Integer logprobs,
+                               Integer defaultMaxTokens) {
         int maxModelLen = model.maxModelLen();
         if (promptTokens >= maxModelLen) {
             throw OpenAiException.badRequest("messages", "This model's maximum context length is " + maxModelLen
@@ -30,7 +37,9 @@ final class SamplingFields {
                     + " the input.");
         }
         Integer maxTokens = f.optionalInt("max_completion_tokens", 1, Integer.MAX_VALUE)
-                .or(() -> f.optionalInt("max_tokens", 1, Integer.MAX_VALUE)).orElse(maxModelLen - promptTokens);
+                .or(() -> f.optionalInt("max_tokens", 1, Integer.MAX_VALUE))
+                .orElse(defaultMaxTokens == null ? maxModelLen - promptTokens
+                        : Math.min(defaultMaxTokens, maxModelLen - promptTokens));
         if (promptTokens + maxTokens > maxModelLen) {
             throw OpenAiException.badRequest("max_tokens", "This model's maximum context length is " + maxModelLen
                     + " tokens. However, you requested " + (promptTokens + maxTokens) + " tokens (" + promptTokens
@@ -56,6 +65,7 @@ final class SamplingFields {
             }
         }
         b.stop(stop);
+        b.includeStopStrInOutput(f.bool("include_stop_str_in_output", false));
         b.stopTokenIds(stopTokenIds(f));
         b.logprobs(logprobs);
         b.skipSpecialTokens(f.bool("skip_special_tokens", true));

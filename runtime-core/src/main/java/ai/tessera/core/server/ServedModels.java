@@ -33,6 +33,7 @@ public class ServedModels implements RegistrationListener {
     private final PluginRegistry registry;
     private final long ownBundleId;
     private volatile ApiKey apiKey = new ApiKey(null);
+    private volatile boolean logRequests = true;
 
     @Activate
     public ServedModels(@Reference PluginRegistry registry, BundleContext context) {
@@ -116,6 +117,15 @@ public class ServedModels implements RegistrationListener {
 
     private List<String> names() {
         return all().stream().map(ModelSlot::name).toList();
+    }
+
+    /** Whether each API request is logged when it arrives and when it ends (off with {@code --disable-log-requests}). */
+    public void setLogRequests(boolean log) {
+        this.logRequests = log;
+    }
+
+    boolean logRequests() {
+        return logRequests;
     }
 
     public void setApiKey(String key) {

@@ -27,7 +27,11 @@ final class ServerMetrics {
     private final Histogram interTokenLatency;
     private final Histogram e2eLatency;
 
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger("ai.tessera.requests");
+    private final ServedModels models;
+
     ServerMetrics(ServedModels models) {
+        this.models = models;
         requests = Counter.builder().name("tessera_requests").help("Finished API requests by outcome")
                 .labelNames("model", "status").register(registry);
         promptTokens = Counter.builder().name("tessera_prompt_tokens").help("Prompt tokens processed")
@@ -57,11 +61,21 @@ final class ServerMetrics {
                 .classicUpperBounds(LATENCY_BUCKETS).labelNames("model").register(registry);
     }
 
-    RequestTimer start(String model, int prompt) {
+    /**
+     * A request that reached the engine: counted, timed, and logged when it arrives and when it ends (as vLLM's
+     * "Received request" and "Finished request" lines) unless {@code --disable-log-requests}.
+     */
+    RequestTimer start(String model, String id, int prompt, ai.tessera.core.engine.SamplingParams params) {
         promptTokens.labelValues(model).inc(prompt);
+        boolean log = models.logRequests();
+        if (log) {
+            LOG.info("received request " + id + " for " + model + ": " + prompt + " prompt tokens, " + params);
+        }
         return new RequestTimer() {
             private final long start = System.nanoTime();
             private long last = -1;
+            private long first = -1;
+            private long generated;
 
             @Override
             public void tokens(int count) {
@@ -69,7 +83,9 @@ final class ServerMetrics {
                     return;
                 }
                 long now = System.nanoTime();
+                generated += count;
                 if (last < 0) {
+                    first = now;
                     timeToFirstToken.labelValues(model).observe((now - start) / 1e9);
                 } else {
                     interTokenLatency.labelValues(model).observe((now - last) / 1e9 / count);
@@ -80,8 +96,14 @@ final class ServerMetrics {
 
             @Override
             public void finished(String status) {
+                long end = System.nanoTime();
                 requests.labelValues(model, status).inc();
-                e2eLatency.labelValues(model).observe((System.nanoTime() - start) / 1e9);
+                e2eLatency.labelValues(model).observe((end - start) / 1e9);
+                if (log) {
+                    LOG.info(String.format(java.util.Locale.ROOT, "finished request %s: %s, %d tokens generated in"
+                            + " %.3f s%s", id, status, generated, (end - start) / 1e9, first < 0 ? ""
+                            : String.format(java.util.Locale.ROOT, " (first after %.3f s)", (first - start) / 1e9)));
+                }
             }
         };
     }

@@ -14,6 +14,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 final class Unsupported {
     private static final String GUIDED = " needs guided (structured) decoding, which this server does not support yet";
 
+    /** OpenAI's response_format types; only {@code text} needs no guided decoding. */
+    private static final java.util.List<String> FORMATS = java.util.List.of("text", "json_object", "json_schema");
+
     /** Fields of both endpoints, with why they are refused. */
     private static final Map<String, String> COMMON = common();
 
@@ -28,6 +31,9 @@ final class Unsupported {
         m.put("bad_words", " is not supported yet");
         m.put("prompt_logprobs", " is not supported yet (no prompt logprobs)");
         m.put("min_tokens", " is not supported yet");
+        m.put("truncate_prompt_tokens", " is not supported yet; shorten the prompt instead");
+        m.put("use_beam_search", " is not supported (no beam search)");
+        m.put("return_tokens_as_token_ids", " is not supported yet");
         return Collections.unmodifiableMap(m);
     }
 
@@ -36,14 +42,6 @@ final class Unsupported {
 
     static void checkChat(Fields f) {
         checkCommon(f);
-        JsonNode format = f.raw("response_format");
-        if (format != null) {
-            String type = format.path("type").asText("");
-            if (!type.equals("text")) {
-                throw OpenAiException.badRequest("response_format", "response_format '" + type + "'" + GUIDED
-                        + "; leave it out or use {\"type\":\"text\"}");
-            }
-        }
         if (f.bool("continue_final_message", false)) {
             throw OpenAiException.badRequest("continue_final_message", "'continue_final_message' is not supported yet");
         }
@@ -66,10 +64,24 @@ final class Unsupported {
     }
 
     private static void checkCommon(Fields f) {
+        JsonNode format = f.raw("response_format");
+        if (format != null && !format.isNull()) {
+            String type = format.path("type").asText("");
+            if (!FORMATS.contains(type)) {
+                throw OpenAiException.badRequest("response_format", "response_format type must be one of " + FORMATS
+                        + ", got " + format.path("type"));
+            }
+            if (!type.equals("text")) {
+                throw OpenAiException.badRequest("response_format", "response_format '" + type + "'" + GUIDED
+                        + "; leave it out or use {\"type\":\"text\"}");
+            }
+        }
         for (Map.Entry<String, String> e : COMMON.entrySet()) {
             JsonNode v = f.raw(e.getKey());
-            boolean neutral = v == null || (v.isContainerNode() && v.isEmpty()) || (v.isNumber() && v.asDouble() == 0)
-                    || (v.isBoolean() && !v.asBoolean());
+            // a guided field constrains the output whatever its value (an empty schema still asks for JSON)
+            boolean guided = e.getValue().equals(GUIDED);
+            boolean neutral = v == null || v.isNull() || (!guided && ((v.isContainerNode() && v.isEmpty())
+                    || (v.isNumber() && v.asDouble() == 0) || (v.isBoolean() && !v.asBoolean())));
             if (!neutral) {
                 throw OpenAiException.badRequest(e.getKey(), "'" + e.getKey() + "'" + e.getValue());
             }

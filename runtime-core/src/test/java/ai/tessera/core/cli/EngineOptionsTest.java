@@ -47,6 +47,24 @@ class EngineOptionsTest {
     }
 
     @Test
+    void aMaxModelLenBeyondTheModelsPositionsNeedsTheEnvironmentSwitch() {
+        java.util.function.UnaryOperator<String> none = name -> null;
+        assertEquals(4096, parse().maxModelLen(4096, none), "default: max_position_embeddings");
+        assertEquals(2048, parse("--max-model-len", "2048").maxModelLen(4096, none));
+        String refused = assertThrows(IllegalArgumentException.class,
+                () -> parse("--max-model-len", "100000").maxModelLen(4096, none)).getMessage();
+        assertTrue(refused.contains("--max-model-len 100000 is greater than the model's max_position_embeddings 4096")
+                && refused.contains("TESSERA_ALLOW_LONG_MAX_MODEL_LEN=1"), refused);
+        assertEquals(100000, parse("--max-model-len", "100000").maxModelLen(4096,
+                name -> name.equals("VLLM_ALLOW_LONG_MAX_MODEL_LEN") ? "1" : null));
+        EngineOptions chosenByBench = parse("--max-model-len", "100000");
+        chosenByBench.maxModelLenFromUser = false;
+        assertEquals(100000, chosenByBench.maxModelLen(4096, none));
+        assertEquals(64, parse("--max-model-len", "64").maxModelLen(-1, none), "no max_position_embeddings");
+        assertThrows(IllegalArgumentException.class, () -> parse().maxModelLen(-1, none));
+    }
+
+    @Test
     void badCompilationConfigsSayWhatIsWrong() {
         String unknown = assertThrows(IllegalArgumentException.class,
                 () -> parse("--compilation-config", "{\"cudagraph_sizes\":[1]}").cudaGraphSizes()).getMessage();

@@ -36,6 +36,21 @@ class OutputTextTest {
     }
 
     @Test
+    void includeStopStrInOutputKeepsTheStopStringAndNothingAfterIt() {
+        TextDecoder decoder = prompt -> ids -> {
+            StringBuilder s = new StringBuilder();
+            for (int id : ids) {
+                s.append(PIECES.get(id));
+            }
+            return s.toString();
+        };
+        OutputText t = new OutputText(decoder.start(new int[0]), List.of("o w"), true);
+        assertNull(t.append(new int[] {0}));
+        assertEquals("o w", t.append(new int[] {1, 2}), "found across two tokens");
+        assertEquals("Hello w", t.takeDelta(true), "ends with the stop string; 'or' after it is cut");
+    }
+
+    @Test
     void textThatMayStartAStopStringIsHeldBackUntilTheEnd() {
         OutputText t = text("world!");
         t.append(new int[] {0});
