@@ -62,6 +62,7 @@ class ModelConfigurationsTest {
             assertEquals(200, fromA.status(), fromA.body());
             JsonNode health = serving.http.get("/health").json();
             assertEquals("{\"bigram\":\"ready\",\"chat\":\"ready\"}", health.get("models").toString());
+            assertEquals("ok", health.get("status").asText());
             RawHttp.Reply unnamed = serving.http.post("/v1/completions", "{\"prompt\":[1,2],\"max_tokens\":1}");
             assertEquals(400, unnamed.status(), unnamed.body());
             assertTrue(unnamed.body().contains("'model' is required; served models: [bigram, chat]"), unnamed.body());
@@ -88,6 +89,23 @@ class ModelConfigurationsTest {
             assertEquals(404, gone.status(), gone.body());
             assertTrue(gone.body().contains("The model 'bigram' does not exist. Served models: [chat]"), gone.body());
             assertEquals(200, serving.complete("chat", List.of(1, 2), 1).status());
+        }
+    }
+
+    /** A max_model_len beyond the model's positions fails that model (as vLLM refuses it); /health says degraded. */
+    @Test
+    void aModelThatCannotLoadIsFailedAndHealthSaysDegraded(@TempDir Path dir) throws Exception {
+        Path bigram = bigramModel(dir.resolve("bigram"));
+        try (ServingContainer serving = ServingContainer.start(List.of("runtime-core", "examples/example-architecture"),
+                Map.of("ai.tessera.model-long.cfg", bigramConfig(bigram, "").replace("max_model_len = 32",
+                        "max_model_len = 100")))) {
+            JsonNode failed = serving.awaitModel("long", m -> m != null && m.path("status").asText().equals("failed"),
+                    Duration.ofSeconds(30));
+            assertTrue(failed.path("status_detail").asText().contains("--max-model-len 100 is greater than the"
+                    + " model's max_position_embeddings 64"), failed.toString());
+            JsonNode health = serving.http.get("/health").json();
+            assertEquals("degraded", health.get("status").asText(), health.toString());
+            assertEquals("{\"long\":\"failed\"}", health.get("models").toString());
         }
     }
 

@@ -2,6 +2,7 @@ package ai.tessera.launcher;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Formatter;
 import java.util.logging.Handler;
@@ -16,14 +17,22 @@ import java.util.logging.Logger;
 final class LogSetup {
     /** Held strongly: java.util.logging keeps only weak references to loggers, and their levels with them. */
     private static final Logger JETTY = Logger.getLogger("org.eclipse.jetty");
+    /** The container's start-up lines (bundles installed, plugins registered): noise when only usage is asked. */
+    private static final List<Logger> START_UP = List.of(Logger.getLogger("ai.tessera.launcher.Container"),
+            Logger.getLogger("ai.tessera.core.registry.PluginRegistry"));
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
 
     private LogSetup() {
     }
 
-    static void configure() {
+    /** @param args the command line: {@code --help}, {@code --version} or none quiet the start-up lines */
+    static void configure(List<String> args) {
         if (System.getProperty("java.util.logging.config.file") != null) {
             return;
+        }
+        if (args.isEmpty() || args.stream().anyMatch(a -> a.equals("--help") || a.equals("-h")
+                || a.equals("--version") || a.equals("-V"))) {
+            START_UP.forEach(l -> l.setLevel(Level.WARNING));
         }
         Logger root = Logger.getLogger("");
         for (Handler handler : root.getHandlers()) {

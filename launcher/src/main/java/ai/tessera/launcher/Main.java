@@ -28,7 +28,7 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        LogSetup.configure();
+        LogSetup.configure(List.of(args));
         // ImageIO plugins (WebP) sit on this class path; register them while the context class loader sees it.
         javax.imageio.ImageIO.scanForPlugins();
         System.exit(run(List.of(args), System.out, System.err));

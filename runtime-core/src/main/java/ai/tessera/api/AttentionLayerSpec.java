@@ -24,6 +24,16 @@ public record AttentionLayerSpec(int headDim, int numHeads, int numKvHeads, Opti
         }
     }
 
+    /** In words, for error messages: "head size 128, 28 query / 4 key-value heads, sliding window 4096, bfloat16". */
+    @Override
+    public String toString() {
+        StringBuilder s = new StringBuilder("head size " + headDim + ", " + numHeads + " query / " + numKvHeads
+                + " key-value heads");
+        slidingWindow.ifPresent(w -> s.append(", sliding window ").append(w));
+        logitSoftCap.ifPresent(c -> s.append(", soft-cap ").append(c));
+        return s.append(", ").append(dtype.name().toLowerCase(java.util.Locale.ROOT)).toString();
+    }
+
     /** A plain causal layer with no window or soft-cap. */
     public static AttentionLayerSpec causal(int headDim, int numHeads, int numKvHeads, ScalarType dtype) {
         return new AttentionLayerSpec(headDim, numHeads, numKvHeads, OptionalInt.empty(), OptionalDouble.empty(), dtype);

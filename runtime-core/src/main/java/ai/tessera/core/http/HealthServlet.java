@@ -52,11 +52,13 @@ public class HealthServlet extends HttpServlet {
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();
-        body.put("status", "ok");
-        body.put("plugins", view.plugins().size());
-        body.put("problems", view.problems().size());
         Map<String, String> states = new LinkedHashMap<>();
         models.all().forEach(m -> states.put(m.name(), m.state().wireName()));
+        // still 200: the server serves its other models; "degraded" tells a monitor that one of them failed
+        boolean anyFailed = models.all().stream().anyMatch(m -> m.state() == ai.tessera.core.server.ModelSlot.State.FAILED);
+        body.put("status", anyFailed ? "degraded" : "ok");
+        body.put("plugins", view.plugins().size());
+        body.put("problems", view.problems().size());
         body.put("models", states);
         response.setStatus(200);
         response.setContentType("application/json");

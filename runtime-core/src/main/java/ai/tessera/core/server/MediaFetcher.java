@@ -134,7 +134,10 @@ public final class MediaFetcher {
             throw new IllegalArgumentException("fetching the " + modality + " from " + shown + " timed out after "
                     + timeout.toMillis() + " ms");
         } catch (IOException e) {
-            throw new IllegalArgumentException("fetching the " + modality + " from " + shown + " failed: " + e);
+            // the JDK's client says nothing about a refused connection: name it, and keep other messages
+            String why = e instanceof java.net.ConnectException ? "could not connect (refused or unreachable)"
+                    : e.getMessage() == null || e.getMessage().isBlank() ? e.getClass().getSimpleName() : e.getMessage();
+            throw new IllegalArgumentException("fetching the " + modality + " from " + shown + " failed: " + why);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalArgumentException("fetching the " + modality + " from " + shown + " was interrupted");
