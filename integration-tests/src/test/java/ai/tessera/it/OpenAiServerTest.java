@@ -122,6 +122,18 @@ class OpenAiServerTest {
      * The server renders the chat template and decodes greedily exactly as {@code tessera generate --chat} does:
      * same template, same tokenizer, same engine, so the 16 tokens must be the same text.
      */
+    /** A request refused after its model is known counts under that model; one refused before, under no model. */
+    @Test
+    void refusedRequestsCountUnderTheirModel() throws Exception {
+        Map<String, String> refused = Map.of("model", MODEL, "status", "400");
+        double before = Prometheus.sum(http.get("/metrics").body(), "tessera_requests_total", refused);
+        String auth = "Bearer " + server.apiKey;
+        RawHttp.Reply hot = http.post("/v1/chat/completions", "{\"model\":\"" + MODEL + "\",\"messages\":[{\"role\":"
+                + "\"user\",\"content\":\"hi\"}],\"temperature\":5}", auth);
+        assertEquals(400, hot.status(), hot.body());
+        assertEquals(before + 1, Prometheus.sum(http.get("/metrics").body(), "tessera_requests_total", refused));
+    }
+
     /** Each request is logged when it arrives and when it ends, by its id (vLLM does; --disable-log-requests not). */
     @Test
     void requestsAreLoggedByTheirId() throws Exception {

@@ -54,6 +54,8 @@ public class ApiServlet extends HttpServlet {
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String path = request.getServletPath() + (request.getPathInfo() == null ? "" : request.getPathInfo());
         String method = request.getMethod();
+        // the served model a refused request was for, once known: its metrics count under that name
+        String servedModel = null;
         try {
             if (path.equals("/version")) {
                 requireMethod(method, "GET", path);
@@ -81,6 +83,7 @@ public class ApiServlet extends HttpServlet {
                     ObjectNode body = body(request);
                     // The lease keeps the model's version open until the last token is written.
                     try (ModelSlot.Lease lease = models.acquire(new Fields(body).optionalString("model"))) {
+                        servedModel = lease.model().name();
                         chat.handle(body, lease.model(), response);
                     }
                     break;
@@ -89,6 +92,7 @@ public class ApiServlet extends HttpServlet {
                     requireMethod(method, "POST", path);
                     ObjectNode body = body(request);
                     try (ModelSlot.Lease lease = models.acquire(new Fields(body).optionalString("model"))) {
+                        servedModel = lease.model().name();
                         completions.handle(body, lease.model(), response);
                     }
                     break;
@@ -97,10 +101,10 @@ public class ApiServlet extends HttpServlet {
                     throw OpenAiException.notFound(null, "No endpoint " + method + " " + path);
             }
         } catch (OpenAiException e) {
-            metrics.rejected(null, e.status());
+            metrics.rejected(servedModel, e.status());
             writeError(response, e);
         } catch (IllegalArgumentException e) {
-            metrics.rejected(null, 400);
+            metrics.rejected(servedModel, 400);
             writeError(response, OpenAiException.badRequest(null, OpenAiException.firstLine(e.getMessage())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -110,7 +114,7 @@ public class ApiServlet extends HttpServlet {
         } catch (RuntimeException e) {
             // A bug or a native failure: the log gets the details, the client a message without internals.
             LOG.log(Level.WARNING, "request " + method + " " + path + " failed", e);
-            metrics.rejected(null, 500);
+            metrics.rejected(servedModel, 500);
             writeError(response, OpenAiException.internal("internal error (" + e.getClass().getSimpleName() + "): "
                     + e.getMessage()));
         }
