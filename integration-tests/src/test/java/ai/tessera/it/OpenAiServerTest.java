@@ -122,6 +122,15 @@ class OpenAiServerTest {
      * The server renders the chat template and decodes greedily exactly as {@code tessera generate --chat} does:
      * same template, same tokenizer, same engine, so the 16 tokens must be the same text.
      */
+    /** A body declared as anything but JSON gets vLLM's 415, in an OpenAI error body. */
+    @Test
+    void aBodyThatIsNotDeclaredAsJsonIs415() throws Exception {
+        RawHttp.Reply r = http.postAs("/v1/completions", "{\"prompt\":\"hi\",\"max_tokens\":1}", "text/plain");
+        assertEquals(415, r.status(), r.body());
+        assertTrue(r.json().at("/error/message").asText().contains("only 'application/json' is allowed, got"
+                + " 'text/plain"), r.body());
+    }
+
     /** A request refused after its model is known counts under that model; one refused before, under no model. */
     @Test
     void refusedRequestsCountUnderTheirModel() throws Exception {

@@ -52,6 +52,12 @@ final class RawHttp {
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
+    /** POSTs {@code body} declared as {@code contentType}, with the server's key. */
+    Reply postAs(String path, String body, String contentType) throws IOException, InterruptedException {
+        return send(request(path, bearer()).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+    }
+
     Reply post(String path, String body) throws IOException, InterruptedException {
         return post(path, body, bearer());
     }

@@ -129,7 +129,7 @@ public class ApiServlet extends HttpServlet {
     private static ObjectNode body(HttpServletRequest request) throws IOException {
         String type = request.getContentType();
         if (type != null && !type.toLowerCase(java.util.Locale.ROOT).startsWith("application/json")) {
-            throw OpenAiException.badRequest(null, "Content-Type must be application/json, got " + type);
+            throw OpenAiException.unsupportedMediaType(type);
         }
         return Json.readObject(request.getInputStream());
     }

@@ -41,6 +41,12 @@ public final class OpenAiException extends RuntimeException {
         return new OpenAiException(404, "not_found_error", param, message);
     }
 
+    /** 415, as vLLM answers a body that is not declared as JSON. */
+    public static OpenAiException unsupportedMediaType(String contentType) {
+        return new OpenAiException(415, "invalid_request_error", null, "Unsupported Media Type: only"
+                + " 'application/json' is allowed, got '" + contentType + "'");
+    }
+
     public static OpenAiException methodNotAllowed(String method, String path) {
         return new OpenAiException(405, "invalid_request_error", null, method + " is not allowed on " + path);
     }
