@@ -69,6 +69,16 @@ final class ServeProcess implements AutoCloseable {
         throw new AssertionError("tessera serve was not ready within " + limit + ":\n" + logText());
     }
 
+    /** SIGTERM, as an operator or Kubernetes stops the server; does not wait. */
+    void terminate() {
+        process.destroy();
+    }
+
+    /** Waits for the process to exit; its exit code, or -1 when it is still running after {@code limit}. */
+    int awaitExit(Duration limit) throws InterruptedException {
+        return process.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS) ? process.exitValue() : -1;
+    }
+
     boolean isAlive() {
         return process.isAlive();
     }

@@ -18,4 +18,13 @@ public interface CommandService {
      * @return the process exit code: 0 on success, 1 on a failure the user can fix, 2 on bad usage
      */
     int execute(List<String> args, PrintStream out, PrintStream err);
+
+    /**
+     * Asks the command running now to end as it would on its own, before the container stops (the launcher calls
+     * it on SIGTERM or Ctrl-C): {@code serve} stops taking requests (503) and lets those in flight finish, each
+     * model for at most its drain timeout. Returns once the command has ended, at once when none runs, or after
+     * {@code timeout}.
+     */
+    default void shutdown(java.time.Duration timeout) throws InterruptedException {
+    }
 }

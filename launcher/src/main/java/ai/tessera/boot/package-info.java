@@ -4,5 +4,5 @@
  * it into the launcher's manifest, where {@code Container} reads it), and bnd baselining checks it like the API's.
  */
 @org.osgi.annotation.bundle.Export
-@org.osgi.annotation.versioning.Version("1.0.0")
+@org.osgi.annotation.versioning.Version("1.1.0")
 package ai.tessera.boot;

@@ -8,6 +8,7 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.logging.Logger;
 import java.util.stream.Stream;
 
@@ -61,10 +62,15 @@ public final class Main {
             deleteQuietly(storage);
             return 1;
         }
-        Thread hook = new Thread(container::close, "tessera-shutdown");
+        AtomicReference<CommandService> running = new AtomicReference<>();
+        Thread hook = new Thread(() -> {
+            endGracefully(running.get());
+            container.close();
+        }, "tessera-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         try {
             CommandService commands = container.awaitService(CommandService.class, settle);
+            running.set(commands);
             container.awaitSettled(settle);
             return commands.execute(args, out, err);
         } catch (TimeoutException e) {
@@ -83,6 +89,25 @@ public final class Main {
                 // The JVM is already shutting down and runs the hook itself.
                 LOG.fine("shutdown in progress");
             }
+        }
+    }
+
+    /**
+     * SIGTERM or Ctrl-C: the command ends first (serve lets the requests in flight finish, at most
+     * {@code tessera.shutdown.seconds}, default 90: a model's drain takes up to its {@code drain_timeout_seconds},
+     * default 60), then the container stops under it.
+     */
+    private static void endGracefully(CommandService commands) {
+        if (commands == null) {
+            return;
+        }
+        try {
+            commands.shutdown(Duration.ofSeconds(Long.getLong("tessera.shutdown.seconds", 90)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            // the container stops under the command anyway
+            LOG.log(java.util.logging.Level.WARNING, "the command did not end gracefully", e);
         }
     }
 

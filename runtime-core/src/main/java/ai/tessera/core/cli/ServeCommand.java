@@ -47,6 +47,33 @@ final class ServeCommand implements Callable<Integer> {
     private final ConfigurationAdmin configAdmin;
     private final Path etc;
     private final CountDownLatch stopped;
+    private final Running running;
+
+    /** Whether a serve runs now, and a latch released when it has ended (its models drained and closed). */
+    static final class Running {
+        private volatile CountDownLatch ended;
+
+        boolean active() {
+            return ended != null;
+        }
+
+        void start() {
+            ended = new CountDownLatch(1);
+        }
+
+        void end() {
+            CountDownLatch latch = ended;
+            ended = null;
+            if (latch != null) {
+                latch.countDown();
+            }
+        }
+
+        boolean awaitEnd(java.time.Duration timeout) throws InterruptedException {
+            CountDownLatch latch = ended;
+            return latch == null || latch.await(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
+    }
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec commandSpec;
@@ -73,13 +100,14 @@ final class ServeCommand implements Callable<Integer> {
     ModelSpec model = new ModelSpec();
 
     ServeCommand(PluginRegistry registry, ServedModels served, ModelConfigurations configurations,
-                 ConfigurationAdmin configAdmin, Path etc, CountDownLatch stopped) {
+                 ConfigurationAdmin configAdmin, Path etc, CountDownLatch stopped, Running running) {
         this.registry = registry;
         this.served = served;
         this.configurations = configurations;
         this.configAdmin = configAdmin;
         this.etc = etc;
         this.stopped = stopped;
+        this.running = running;
     }
 
     @Override
@@ -108,7 +136,9 @@ final class ServeCommand implements Callable<Integer> {
             awaitConfigurations(configured);
         }
         // the models of etc/ load in the background from now on, and follow their files while serve runs
+        served.admitRequests();
         configurations.startServing();
+        running.start();
         String cliModel = null;
         try {
             int maxNumSeqs = 0;
@@ -130,10 +160,15 @@ final class ServeCommand implements Callable<Integer> {
                     + " are watched. Ctrl-C stops.");
             stopped.await();
         } finally {
-            if (cliModel != null) {
-                served.close(cliModel, "serve stopped");
+            try {
+                // requests in flight finish here (each model's drain timeout) while HTTP still answers
+                if (cliModel != null) {
+                    served.close(cliModel, "serve stopped");
+                }
+                configurations.stopServing();
+            } finally {
+                running.end();
             }
-            configurations.stopServing();
         }
         return 0;
     }

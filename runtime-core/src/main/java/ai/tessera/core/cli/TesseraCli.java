@@ -33,6 +33,8 @@ public class TesseraCli implements CommandService {
     private final String version;
     /** Released when the container stops, so that a blocking {@code serve} returns. */
     private final CountDownLatch stopped = new CountDownLatch(1);
+    /** Whether a {@code serve} runs, and its end (after its models drained). */
+    private final ServeCommand.Running serving = new ServeCommand.Running();
 
     @Activate
     public TesseraCli(@Reference PluginRegistry registry, @Reference RegistryView view,
@@ -53,6 +55,20 @@ public class TesseraCli implements CommandService {
         stopped.countDown();
     }
 
+    /** {@code serve}: new requests get a 503, those in flight finish (each model's drain timeout), then it returns. */
+    @Override
+    public void shutdown(java.time.Duration timeout) throws InterruptedException {
+        if (!serving.active()) {
+            return;
+        }
+        served.refuseNewRequests("the server is shutting down");
+        LOG.info("shutting down: new requests are refused, those in flight may finish");
+        stopped.countDown();
+        if (!serving.awaitEnd(timeout)) {
+            LOG.warning("serve did not end within " + timeout.toSeconds() + " s of the shutdown; stopping anyway");
+        }
+    }
+
     @Override
     public int execute(List<String> args, PrintStream out, PrintStream err) {
         PrintWriter outWriter = new PrintWriter(out, true);
@@ -60,7 +76,7 @@ public class TesseraCli implements CommandService {
         CommandLine cli = new CommandLine(new RootCommand())
                 .addSubcommand(new PluginsCommand(view))
                 .addSubcommand(new ResolveCommand(registry))
-                .addSubcommand(new ServeCommand(registry, served, configurations, configAdmin, etc, stopped))
+                .addSubcommand(new ServeCommand(registry, served, configurations, configAdmin, etc, stopped, serving))
                 .addSubcommand(new GenerateCommand(registry))
                 .addSubcommand(new BenchCommand(registry))
                 .setOut(outWriter).setErr(errWriter)

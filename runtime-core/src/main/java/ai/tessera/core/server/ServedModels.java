@@ -34,6 +34,8 @@ public class ServedModels implements RegistrationListener {
     private final long ownBundleId;
     private volatile ApiKey apiKey = new ApiKey(null);
     private volatile boolean logRequests = true;
+    /** Set while the server shuts down: why new requests get a 503; those in flight go on. */
+    private volatile String refusing;
 
     @Activate
     public ServedModels(@Reference PluginRegistry registry, BundleContext context) {
@@ -98,6 +100,10 @@ public class ServedModels implements RegistrationListener {
      * a model that is loading or swapping for at most its swap wait.
      */
     ModelSlot.Lease acquire(Optional<String> requested) {
+        String refusal = refusing;
+        if (refusal != null) {
+            throw OpenAiException.unavailable(refusal);
+        }
         ModelSlot slot;
         if (requested.isEmpty()) {
             List<ModelSlot> all = all();
@@ -117,6 +123,16 @@ public class ServedModels implements RegistrationListener {
 
     private List<String> names() {
         return all().stream().map(ModelSlot::name).toList();
+    }
+
+    /** From now on new requests get a 503 saying {@code why}; requests in flight are not touched. */
+    public void refuseNewRequests(String why) {
+        this.refusing = why;
+    }
+
+    /** Takes requests again (a new {@code serve} in the same container). */
+    public void admitRequests() {
+        this.refusing = null;
     }
 
     /** Whether each API request is logged when it arrives and when it ends (off with {@code --disable-log-requests}). */
