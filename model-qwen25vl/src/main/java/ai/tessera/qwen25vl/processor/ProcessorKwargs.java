@@ -6,16 +6,19 @@ import java.util.TreeSet;
 
 /**
  * The {@code mm_processor_kwargs} that Qwen2.5-VL's processor takes per request: {@code min_pixels} and
- * {@code max_pixels} (together, for images and video frames) and {@code fps} (the rate video files are sampled
- * at). Anything else, or a value of the wrong kind, is refused with the key and the value.
+ * {@code max_pixels} (together, for images and video frames), {@code fps} (the rate video files are sampled at)
+ * and {@code min_frames} / {@code max_frames} (the bounds of a video's sampled frames, as transformers' video
+ * processor takes them). Anything else, or a value of the wrong kind, is refused with the key and the value.
  *
  * @param minPixels {@code null} when the model's settings apply
  * @param maxPixels {@code null} when the model's settings apply
  * @param fps       {@code null} for the default of 2 frames per second
+ * @param minFrames {@code null} when the model's settings apply
+ * @param maxFrames {@code null} when the model's settings apply
  */
-record ProcessorKwargs(Long minPixels, Long maxPixels, Double fps) {
-    static final ProcessorKwargs NONE = new ProcessorKwargs(null, null, null);
-    static final Set<String> KEYS = Set.of("min_pixels", "max_pixels", "fps");
+record ProcessorKwargs(Long minPixels, Long maxPixels, Double fps, Long minFrames, Long maxFrames) {
+    static final ProcessorKwargs NONE = new ProcessorKwargs(null, null, null, null, null);
+    static final Set<String> KEYS = Set.of("min_pixels", "max_pixels", "fps", "min_frames", "max_frames");
     static final double DEFAULT_FPS = 2.0;
 
     static ProcessorKwargs parse(Map<String, Object> kwargs) {
@@ -48,12 +51,28 @@ record ProcessorKwargs(Long minPixels, Long maxPixels, Double fps) {
             }
             fps = ((Number) f).doubleValue();
         }
-        return new ProcessorKwargs(min, max, fps);
+        Long minFrames = positiveInteger(kwargs, "min_frames");
+        Long maxFrames = positiveInteger(kwargs, "max_frames");
+        if (minFrames != null && maxFrames != null && minFrames > maxFrames) {
+            throw new IllegalArgumentException("mm_processor_kwargs: min_frames (" + minFrames + ") must not exceed"
+                    + " max_frames (" + maxFrames + ")");
+        }
+        return new ProcessorKwargs(min, max, fps, minFrames, maxFrames);
     }
 
-    /** The settings with this request's pixel bounds. */
+    /** The settings with this request's pixel and frame bounds. */
     VisionSettings apply(VisionSettings settings) {
-        return minPixels == null ? settings : settings.withPixels(minPixels, maxPixels);
+        VisionSettings s = minPixels == null ? settings : settings.withPixels(minPixels, maxPixels);
+        if (minFrames == null && maxFrames == null) {
+            return s;
+        }
+        int lo = minFrames == null ? s.minFrames() : Math.toIntExact(minFrames);
+        int hi = maxFrames == null ? s.maxFrames() : Math.toIntExact(maxFrames);
+        if (lo > hi) {
+            throw new IllegalArgumentException("mm_processor_kwargs: min_frames (" + lo + ") must not exceed max_frames ("
+                    + hi + "), counting the model's own setting");
+        }
+        return s.withFrames(lo, hi);
     }
 
     double fpsOrDefault() {

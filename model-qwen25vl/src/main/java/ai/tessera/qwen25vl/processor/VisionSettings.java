@@ -88,6 +88,12 @@ record VisionSettings(long minPixels, long maxPixels, int patchSize, int tempora
                 rescaleFactor, doResize, doRescale, doNormalize, minFrames, maxFrames);
     }
 
+    /** The same settings with other frame bounds (from a request's {@code mm_processor_kwargs}). */
+    VisionSettings withFrames(int min, int max) {
+        return new VisionSettings(minPixels, maxPixels, patchSize, temporalPatchSize, mergeSize, imageMean, imageStd,
+                rescaleFactor, doResize, doRescale, doNormalize, min, max);
+    }
+
     /** Values per flattened patch: channels × temporal patch × patch × patch (1176 for Qwen2.5-VL). */
     int patchValues() {
         return 3 * temporalPatchSize * patchSize * patchSize;

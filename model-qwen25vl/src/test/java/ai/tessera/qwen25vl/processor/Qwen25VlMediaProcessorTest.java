@@ -114,12 +114,34 @@ class Qwen25VlMediaProcessorTest {
                 Map.of("min_pixels", "many", "max_pixels", 100), "min_pixels must be a positive integer, got many",
                 Map.of("min_pixels", 5000, "max_pixels", 4000), "min_pixels (5000) must not exceed max_pixels (4000)",
                 Map.of("min_pixels", 3136), "must be given together",
-                Map.of("fps", 0), "fps must be a positive number, got 0");
+                Map.of("fps", 0), "fps must be a positive number, got 0",
+                Map.of("min_frames", 8, "max_frames", 4), "min_frames (8) must not exceed max_frames (4)",
+                Map.of("max_frames", 0), "max_frames must be a positive integer, got 0");
         cases.forEach((kwargs, message) -> {
             IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
                     () -> processor.process(prompt, media, kwargs));
             assertTrue(e.getMessage().contains(message), kwargs + " -> " + e.getMessage());
         });
+    }
+
+    /** min_frames / max_frames per request bound the frames sampled from a video file, as transformers' kwargs. */
+    @Test
+    void maxFramesPerRequestSamplesFewerFrames() {
+        MediaInput file = MediaInput.of("video", ProcessorFixture.input("seq.mkv"), null, "seq.mkv");
+        int byDefault = videoTokens(file, Map.of());
+        int twoFrames = videoTokens(file, Map.of("min_frames", 2, "max_frames", 2));
+        assertTrue(twoFrames < byDefault, "2 frames: " + twoFrames + " tokens, by default: " + byDefault);
+        // the model's min_frames (4) still applies when a request gives only max_frames
+        IllegalArgumentException below = assertThrows(IllegalArgumentException.class,
+                () -> videoTokens(file, Map.of("max_frames", 2)));
+        assertTrue(below.getMessage().contains("min_frames (4) must not exceed max_frames (2)"), below.getMessage());
+        assertEquals(byDefault, videoTokens(file, Map.of("min_frames", 2, "max_frames", 768)));
+    }
+
+    private static int videoTokens(MediaInput video, Map<String, Object> kwargs) {
+        try (MultimodalPrompt p = processor.process(new int[] {VIDEO_PAD}, List.of(video), kwargs)) {
+            return p.items().get(0).length();
+        }
     }
 
     @Test

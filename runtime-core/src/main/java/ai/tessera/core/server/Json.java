@@ -14,7 +14,15 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 /** One shared mapper, and the request/response JSON helpers of the OpenAI API. */
 final class Json {
     /** Strict about trailing content: {@code {...} garbage} is a malformed body, not the object before it. */
-    static final ObjectMapper MAPPER = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
+    /**
+     * The longest string a request may hold: Jackson's default (20 M characters) would refuse an image data: URL of
+     * 15 MB, below the default --media-max-bytes of 32 MiB (base64 adds a third); this takes 96 MiB of media.
+     */
+    static final int MAX_STRING_LENGTH = 128 << 20;
+    static final ObjectMapper MAPPER = new ObjectMapper(com.fasterxml.jackson.core.JsonFactory.builder()
+            .streamReadConstraints(com.fasterxml.jackson.core.StreamReadConstraints.builder()
+                    .maxStringLength(MAX_STRING_LENGTH).build()).build())
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private Json() {
     }
@@ -24,6 +32,9 @@ final class Json {
         JsonNode node;
         try {
             node = MAPPER.readTree(body);
+        } catch (com.fasterxml.jackson.core.exc.StreamConstraintsException e) {
+            throw OpenAiException.badRequest(null, "The request body holds a string longer than " + MAX_STRING_LENGTH
+                    + " characters, the most this server reads (a data: URL of more than 96 MiB of media)");
         } catch (JsonProcessingException e) {
             throw OpenAiException.badRequest(null, "The request body is not valid JSON: " + e.getOriginalMessage());
         } catch (IOException e) {

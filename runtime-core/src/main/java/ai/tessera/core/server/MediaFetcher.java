@@ -4,7 +4,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URI;
-import java.net.URLDecoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -80,10 +79,36 @@ public final class MediaFetcher {
         String payload = url.substring(comma + 1);
         boolean base64 = meta.endsWith(";base64");
         String mime = base64 ? meta.substring(0, meta.length() - 7) : meta;
-        byte[] bytes = base64 ? decodeBase64(payload, shown)
-                : URLDecoder.decode(payload, StandardCharsets.UTF_8).getBytes(StandardCharsets.ISO_8859_1);
+        byte[] bytes = base64 ? decodeBase64(payload, shown) : percentDecode(payload, shown);
         checkSize(bytes.length, shown);
         return MediaInput.of(modality, bytes, mime.isEmpty() ? null : mime, shown);
+    }
+
+    /**
+     * The bytes of a data: URL without {@code ;base64} (RFC 2397): each {@code %XX} is one byte, every other character
+     * stands for itself ({@code +} included; it is not a space here).
+     */
+    static byte[] percentDecode(String payload, String shown) {
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream(payload.length());
+        for (int i = 0; i < payload.length(); i++) {
+            char c = payload.charAt(i);
+            if (c == '%') {
+                int hi = i + 2 < payload.length() ? Character.digit(payload.charAt(i + 1), 16) : -1;
+                int lo = hi < 0 ? -1 : Character.digit(payload.charAt(i + 2), 16);
+                if (lo < 0) {
+                    throw new IllegalArgumentException("the data URL " + shown + " has a '%' at character " + i
+                            + " that is not followed by two hexadecimal digits");
+                }
+                out.write(hi << 4 | lo);
+                i += 2;
+            } else if (c > 0x7f) {
+                throw new IllegalArgumentException("the data URL " + shown + " holds a character outside ASCII at "
+                        + i + "; percent-encode its bytes or use ;base64");
+            } else {
+                out.write(c);
+            }
+        }
+        return out.toByteArray();
     }
 
     private MediaInput file(String modality, String url, String shown) {
