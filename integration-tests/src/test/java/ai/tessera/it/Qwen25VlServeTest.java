@@ -61,6 +61,17 @@ class Qwen25VlServeTest {
         }
     }
 
+    /** Server-wide --mm-processor-kwargs the processor refuses are a flag error, not a 400 on every media request. */
+    @Test
+    void serverWideProcessorKwargsAreCheckedWhenTheModelLoads() throws Exception {
+        TesseraProcess.Result r = TesseraProcess.run(work.resolve("bundles"), Duration.ofSeconds(120), "serve",
+                work.resolve("qwen25vl-tiny").toString(), "--load-format", "dummy", "--max-model-len", "256",
+                "--mm-processor-kwargs", "{\"bogus\":1}");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("tessera serve: --mm-processor-kwargs {bogus=1} is refused by the model's processor:"
+                + " mm_processor_kwargs: Qwen2.5-VL does not take 'bogus'"), r.err());
+    }
+
     private static String image(String file) throws Exception {
         return "data:image/" + file.substring(file.lastIndexOf('.') + 1) + ";base64,"
                 + Base64.getEncoder().encodeToString(Files.readAllBytes(PROCESSOR_INPUTS.resolve(file)));

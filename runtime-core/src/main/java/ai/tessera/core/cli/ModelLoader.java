@@ -48,6 +48,7 @@ final class ModelLoader implements ModelSlot.Loader {
                 spec.engine.compileMultimodalEncoders());
         TokenizerCodec codec = null;
         try {
+            session.media().ifPresent(processor -> checkServerKwargs(processor, spec.processorKwargs()));
             codec = TokenizerCodec.forModel(spec.modelDir, Optional.ofNullable(spec.chatTemplate));
             Engine engine = Engine.start(session.model(), spec.engine.engineConfig(session, 2048,
                     session.samplingDefaults(), codec.decoder(), spec.seed, codec.eosTokenIds()));
@@ -70,6 +71,23 @@ final class ModelLoader implements ModelSlot.Loader {
             }
             session.close();
             throw e;
+        }
+    }
+
+    /**
+     * {@code --mm-processor-kwargs} apply to every media request: a key or value the model's processor refuses is a
+     * flag error now, not a 400 that blames each request. The processor sees them with an empty prompt and no media
+     * (a processor that checks its kwargs only with media passes them here).
+     */
+    private static void checkServerKwargs(ai.tessera.api.MediaProcessor processor, java.util.Map<String, Object> kwargs) {
+        if (kwargs.isEmpty()) {
+            return;
+        }
+        try (ai.tessera.api.MultimodalPrompt checked = processor.process(new int[0], java.util.List.of(), kwargs)) {
+            LOG.fine("--mm-processor-kwargs " + kwargs + " accepted (" + checked.items().size() + " items)");
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--mm-processor-kwargs " + kwargs + " is refused by the model's"
+                    + " processor: " + e.getMessage(), e);
         }
     }
 
