@@ -2,6 +2,7 @@ package ai.tessera.core.cli;
 
 import java.time.Duration;
 import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
@@ -50,6 +51,7 @@ final class ModelLoader implements ModelSlot.Loader {
         try {
             session.media().ifPresent(processor -> checkServerKwargs(processor, spec.processorKwargs()));
             codec = TokenizerCodec.forModel(spec.modelDir, Optional.ofNullable(spec.chatTemplate));
+            warnAboutPlaceholders(session, codec);
             Engine engine = Engine.start(session.model(), spec.engine.engineConfig(session, 2048,
                     session.samplingDefaults(), codec.decoder(), spec.seed, codec.eosTokenIds()));
             MediaSupport media = session.media().map(p -> new MediaSupport(p, spec.mediaFetcher(),
@@ -72,6 +74,24 @@ final class ModelLoader implements ModelSlot.Loader {
             session.close();
             throw e;
         }
+    }
+
+    /**
+     * A tokenizer that lacks a media placeholder token (a tokenizer of another model of the family) splits the
+     * placeholder into ordinary pieces, and every request with that media is refused as holding 0 placeholders:
+     * say so once, at load, naming the token.
+     */
+    private static void warnAboutPlaceholders(ModelSession session, TokenizerCodec codec) {
+        session.media().ifPresent(processor -> {
+            for (String modality : session.modalities()) {
+                List<String> missing = codec.unknownTags(processor.placeholderText(modality, 0));
+                if (!missing.isEmpty()) {
+                    LOG.warning("the tokenizer of " + session.architecture().name() + " has no token " + String.join(", ",
+                            missing) + " of its " + modality + " placeholder: " + modality + " requests will be"
+                            + " refused (the prompt then holds no placeholder); use the model's own tokenizer");
+                }
+            }
+        });
     }
 
     /**

@@ -89,6 +89,24 @@ final class TokenizerCodec implements PromptCodec, AutoCloseable {
         }
     }
 
+    /**
+     * The tag-like tokens of {@code text} ({@code <|image_pad|>}, {@code <image_soft_token>}...) that this tokenizer
+     * does not know as tokens of their own, and so would split into ordinary pieces; empty without a tokenizer.
+     */
+    List<String> unknownTags(String text) {
+        if (tokenizer == null) {
+            return List.of();
+        }
+        List<String> unknown = new java.util.ArrayList<>();
+        java.util.regex.Matcher tags = java.util.regex.Pattern.compile("<[^<>\\s]+>").matcher(text);
+        while (tags.find()) {
+            if (tokenizer.tokenToId(tags.group()).isEmpty() && !unknown.contains(tags.group())) {
+                unknown.add(tags.group());
+            }
+        }
+        return unknown;
+    }
+
     boolean hasTokenizer() {
         return tokenizer != null;
     }
