@@ -84,7 +84,15 @@ final class ModelLoader implements ModelSlot.Loader {
     private static void warnAboutPlaceholders(ModelSession session, TokenizerCodec codec) {
         session.media().ifPresent(processor -> {
             for (String modality : session.modalities()) {
-                List<String> missing = codec.unknownTags(processor.placeholderText(modality, 0));
+                String placeholder;
+                try {
+                    placeholder = processor.placeholderText(modality, 0);
+                } catch (IllegalArgumentException notThisCheckpoint) {
+                    // the family takes it, this checkpoint not (a Gemma 4 without audio_config)
+                    LOG.fine(notThisCheckpoint.getMessage());
+                    continue;
+                }
+                List<String> missing = codec.unknownTags(placeholder);
                 if (!missing.isEmpty()) {
                     LOG.warning("the tokenizer of " + session.architecture().name() + " has no token " + String.join(", ",
                             missing) + " of its " + modality + " placeholder: " + modality + " requests will be"
