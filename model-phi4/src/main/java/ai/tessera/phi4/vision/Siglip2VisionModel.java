@@ -6,6 +6,7 @@ import java.util.List;
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
 import ai.tessera.nn.ForwardScope;
+import ai.tessera.nn.LayerNorm;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Tensor;
 

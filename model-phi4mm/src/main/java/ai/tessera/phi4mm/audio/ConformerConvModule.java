@@ -2,6 +2,7 @@ package ai.tessera.phi4mm.audio;
 
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
+import ai.tessera.nn.LayerNorm;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Tensor;
 
@@ -50,7 +51,7 @@ final class ConformerConvModule implements AutoCloseable {
         long hidden = d * config.depthwiseMultiplier();
         WeightPrefix glu = prefix.child("glu");
         WeightPrefix separable = prefix.child("dw_sep_conv_1d");
-        return new ConformerConvModule(LayerNorm.load(weights, prefix.child("layer_norm"), d),
+        return new ConformerConvModule(LayerNorm.load(weights, prefix.child("layer_norm"), d, LayerNorm.DEFAULT_EPS),
                 Convolution.conv1d(weights, glu.child("ext_pw_conv_1d"), d, 2 * d, 1, 0, 1),
                 config.biasInGlu() ? weights.load(glu.tensor("b1"), 1, d, 1) : null,
                 config.biasInGlu() ? weights.load(glu.tensor("b2"), 1, d, 1) : null,

@@ -2,6 +2,7 @@ package ai.tessera.phi4mm.audio;
 
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
+import ai.tessera.nn.LayerNorm;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Scalar;
 import org.bytedeco.pytorch.Tensor;
@@ -33,11 +34,11 @@ final class ConformerEncoderLayer implements AutoCloseable {
             throws ModelLoadException {
         long d = config.attentionDim();
         return new ConformerEncoderLayer(ConformerFeedForward.load(weights, prefix.child("feed_forward_in"), config),
-                LayerNorm.load(weights, prefix.child("layer_norm_att"), d),
+                LayerNorm.load(weights, prefix.child("layer_norm_att"), d, LayerNorm.DEFAULT_EPS),
                 ConformerAttention.load(weights, prefix.child("self_attn"), config),
                 ConformerConvModule.load(weights, prefix.child("conv"), config),
                 ConformerFeedForward.load(weights, prefix.child("feed_forward_out"), config),
-                LayerNorm.load(weights, prefix.child("layer_norm"), d));
+                LayerNorm.load(weights, prefix.child("layer_norm"), d, LayerNorm.DEFAULT_EPS));
     }
 
     /**

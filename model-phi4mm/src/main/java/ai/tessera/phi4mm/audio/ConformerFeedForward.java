@@ -2,6 +2,7 @@ package ai.tessera.phi4mm.audio;
 
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
+import ai.tessera.nn.LayerNorm;
 import ai.tessera.nn.Linear;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.Tensor;
@@ -30,7 +31,7 @@ final class ConformerFeedForward implements AutoCloseable {
         long d = config.attentionDim();
         long inner = config.linearUnits();
         WeightPrefix net = prefix.child("net");
-        return new ConformerFeedForward(LayerNorm.load(weights, prefix.child("layer_norm"), d),
+        return new ConformerFeedForward(LayerNorm.load(weights, prefix.child("layer_norm"), d, LayerNorm.DEFAULT_EPS),
                 Linear.load(weights, net.child(0).child("linear"), d, 2 * inner, true),
                 Linear.load(weights, net.child(2), inner, d, true), config.activation());
     }

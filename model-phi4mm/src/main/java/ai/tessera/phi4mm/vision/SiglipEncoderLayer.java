@@ -2,6 +2,7 @@ package ai.tessera.phi4mm.vision;
 
 import ai.tessera.api.ModelLoadException;
 import ai.tessera.api.WeightSource;
+import ai.tessera.nn.LayerNorm;
 import ai.tessera.nn.Linear;
 import ai.tessera.nn.WeightPrefix;
 import org.bytedeco.pytorch.DoubleOptional;
