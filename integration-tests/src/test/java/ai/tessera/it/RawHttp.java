@@ -48,13 +48,17 @@ final class RawHttp {
 
     /** POSTs {@code body} as JSON with {@code authorization} (null: no header). */
     Reply post(String path, String body, String authorization) throws IOException, InterruptedException {
-        return send(request(path, authorization).header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body)).build());
+        return post(path, body, "application/json", authorization);
     }
 
     /** POSTs {@code body} declared as {@code contentType}, with the server's key. */
     Reply postAs(String path, String body, String contentType) throws IOException, InterruptedException {
-        return send(request(path, bearer()).header("Content-Type", contentType)
+        return post(path, body, contentType, bearer());
+    }
+
+    private Reply post(String path, String body, String contentType, String authorization)
+            throws IOException, InterruptedException {
+        return send(request(path, authorization).header("Content-Type", contentType)
                 .POST(HttpRequest.BodyPublishers.ofString(body)).build());
     }
 
